@@ -1,0 +1,52 @@
+# user-score: every command a user needs. `make run` and `make test` are the
+# README's quickstart; both create .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+# Telemetry never touches the network.
+export KEDRO_DISABLE_TELEMETRY := 1
+export DO_NOT_TRACK := 1
+
+.PHONY: install install-dev run test lint format demo-data contract-docs viz viz-build clean-data
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python  ## install the project into .venv
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python  ## install the project with the dev extra
+	$(BIN)/pip install --quiet -e ".[dev]"
+
+run: install  ## run the default pipeline on the embedded demo data
+	$(BIN)/kedro run
+
+test: install-dev  ## lint, then the whole test suite
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+
+format:
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+demo-data: install  ## regenerate data/01_raw/games_catalog.csv byte for byte
+	$(BIN)/python -m user_score.demo_data --out data/01_raw/games_catalog.csv
+
+contract-docs: install  ## regenerate the contract tables in docs/data_contract.md
+	$(BIN)/python -m user_score.contracts --write
+
+viz: install  ## interactive pipeline view on http://127.0.0.1:4141
+	$(BIN)/kedro viz run --host 127.0.0.1 --port 4141
+
+viz-build: install  ## static pipeline view in build/
+	$(BIN)/kedro viz build --include-previews
+
+clean-data:  ## delete every generated dataset (keeps the embedded demo catalog)
+	find data -mindepth 2 -type f ! -name .gitkeep ! -path 'data/01_raw/games_catalog.csv' -delete

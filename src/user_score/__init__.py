@@ -1,0 +1,3 @@
+"""user-score"""
+
+__version__ = "0.1"

@@ -1,0 +1,95 @@
+"""The project's data catalog: Kedro's ``DataCatalog`` with errors that name the file.
+
+Kedro 1.7 validates datasets itself (the catalog ``validator:`` key). Its
+``DataValidationError`` names the dataset, column and rule; for the on-call
+person the *file* matters too, so this catalog adds the dataset's location to
+validation and read errors. Behaviour is otherwise unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from kedro.io import DataCatalog
+from kedro.io.core import DatasetError
+from kedro.validation.exceptions import CheckFailure, DataValidationError
+
+
+class ContractViolationError(DataValidationError):
+    """A dataset broke its data contract; the message names file, column and rule."""
+
+    def __init__(self, original: DataValidationError, location: str | None) -> None:
+        super().__init__(
+            original.message,
+            dataset_name=original.dataset_name,
+            mode=original.mode,
+            validator=original.validator,
+            failures=[_name_missing_column(failure) for failure in original.failures],
+            error_type=original.error_type,
+        )
+        self.location = location
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if not self.location:
+            return text
+        first, _, rest = text.partition("\n")
+        return f"{first} (file: {self.location})" + (f"\n{rest}" if rest else "")
+
+
+def _name_missing_column(failure: CheckFailure) -> CheckFailure:
+    """pandera reports a missing column against the schema; name the column instead."""
+    if failure.check != "column_in_dataframe" or not failure.failure_examples:
+        return failure
+    missing = ", ".join(str(example) for example in failure.failure_examples)
+    return replace(failure, column=missing, check="required column is missing")
+
+
+class DatasetReadError(DatasetError):
+    """A dataset could not be read at all (missing, empty, not the expected format)."""
+
+
+def dataset_location(dataset: Any) -> str | None:
+    """Return the file path or URL behind a dataset, if it has one."""
+    for attribute in ("_filepath", "filepath", "_path", "path"):
+        value = getattr(dataset, attribute, None)
+        if value:
+            protocol = getattr(dataset, "_protocol", None)
+            text = str(value)
+            if protocol and protocol not in ("file", "local") and "://" not in text:
+                text = f"{protocol}://{text}"
+            return text
+    return None
+
+
+class ContractDataCatalog(DataCatalog):
+    """``DataCatalog`` whose load/save errors say which file broke which rule."""
+
+    def _location(self, ds_name: str) -> str | None:
+        try:
+            return dataset_location(self[ds_name])
+        except Exception:
+            return None
+
+    def load(self, ds_name: str, version: str | None = None) -> Any:
+        """Load a dataset; contract and read failures name the file."""
+        try:
+            return super().load(ds_name, version)
+        except DataValidationError as exc:
+            raise ContractViolationError(exc, self._location(ds_name)) from exc
+        except DatasetError as exc:
+            location = self._location(ds_name)
+            cause = exc.__cause__ or exc
+            raise DatasetReadError(
+                f"Cannot read dataset '{ds_name}' (file: {location}): "
+                f"{type(cause).__name__}: {cause}. Rule: the file must exist and be a "
+                f"readable file in the dataset's format (see docs/data_contract.md)."
+            ) from exc
+
+    def save(self, ds_name: str, data: Any) -> None:
+        """Save a dataset; contract failures name the file that was not written."""
+        try:
+            super().save(ds_name, data)
+        except DataValidationError as exc:
+            raise ContractViolationError(exc, self._location(ds_name)) from exc

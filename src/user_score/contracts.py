@@ -1,0 +1,444 @@
+"""Data contracts: one pandera ``DataFrameModel`` per table that crosses a boundary.
+
+Two kinds of contract live here:
+
+* **File contracts** are attached to catalog datasets with the Kedro 1.7
+  ``validator:`` key (``conf/base/catalog_*.yml``). A failure stops the run
+  before any node consumes the data, with an error naming the dataset, its
+  file, the column and the rule (see :mod:`user_score.catalog`).
+* **Row contracts** (``*Row`` models) are applied by nodes with
+  :func:`split_by_contract`: rows that break a rule are moved to a quarantine
+  table with a ``reason`` instead of failing the whole file, so nothing is lost
+  and ``rows_in = rows_out + rows_quarantined`` holds.
+
+``docs/data_contract.md`` is generated from these models
+(``python -m user_score.contracts``) and a test keeps it in step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from user_score.features import (
+    ESRB_RATINGS,
+    FEATURE_DOCS,
+    PLATFORM_PATTERN,
+    normalise_platform,
+    parse_list_string,
+    parse_release_dates,
+)
+
+logger = logging.getLogger(__name__)
+
+RAW_COLUMNS: tuple[str, ...] = (
+    "meta_score",
+    "title",
+    "platform",
+    "date",
+    "user_score",
+    "link",
+    "esrb_rating",
+    "developers",
+    "genres",
+)
+LINK_PATTERN = r"^/game/[a-z0-9][a-z0-9\-]*/\S+$"
+MAX_TITLE_LENGTH = 300
+MAX_LIST_STRING_LENGTH = 2_000
+#: A numeric column must parse for at least this share of its non-null cells;
+#: below it the column is taken to be mislabelled and the file is rejected.
+MIN_NUMERIC_SHARE = 0.5
+
+
+# ---------------------------------------------------------------------------
+# Reusable rules (vectorised; the check name is what errors and reasons show)
+# ---------------------------------------------------------------------------
+
+
+def is_numeric_column(series: pd.Series) -> bool:
+    """File rule: at least ``MIN_NUMERIC_SHARE`` of the non-null cells are numbers."""
+    present = series.dropna()
+    if present.empty:
+        return True
+    return bool(pd.to_numeric(present, errors="coerce").notna().mean() >= MIN_NUMERIC_SHARE)
+
+
+def is_number_in_range(series: pd.Series, low: float, high: float) -> pd.Series:
+    """Row rule: null, or a number within ``[low, high]``."""
+    in_range = pd.to_numeric(series, errors="coerce").between(low, high)
+    return series.isna().astype(bool) | in_range.fillna(False).astype(bool)
+
+
+def is_list_string(series: pd.Series) -> pd.Series:
+    """Row rule: null, or a Python-list string of names of at most 2,000 characters."""
+    short = series.astype("string").str.len().fillna(0) <= MAX_LIST_STRING_LENGTH
+    parsed = series.where(short).map(lambda v: parse_list_string(v) is not None, na_action="ignore")
+    return (series.isna() | parsed.astype("boolean").fillna(False)) & short
+
+
+# ---------------------------------------------------------------------------
+# Raw catalog (data_engineering input)
+# ---------------------------------------------------------------------------
+
+
+class RawGames(pa.DataFrameModel):
+    """File contract of the raw Metacritic catalog (``raw_games``).
+
+    Loaded with every column as text, so the rules here are about the file's
+    shape: all nine columns present, at least one row, and numeric columns
+    that really hold numbers. Cell-level problems are left to ``RawGameRow``.
+    """
+
+    meta_score: Series[str] = pa.Field(nullable=True, description="Metascore as text.")
+    title: Series[str] = pa.Field(nullable=True, description="Game title.")
+    platform: Series[str] = pa.Field(nullable=True, description="Platform as scraped.")
+    date: Series[str] = pa.Field(nullable=True, description="Release date as scraped.")
+    user_score: Series[str] = pa.Field(nullable=True, description="User score as text.")
+    link: Series[str] = pa.Field(nullable=True, description="Metacritic path of the game.")
+    esrb_rating: Series[str] = pa.Field(nullable=True, description="ESRB rating.")
+    developers: Series[str] = pa.Field(nullable=True, description="Python-list string.")
+    genres: Series[str] = pa.Field(nullable=True, description="Python-list string.")
+
+    class Config:
+        strict = False
+        coerce = True
+        description = "Raw catalog file: nine text columns, extra columns ignored."
+
+    @pa.check("meta_score", "user_score", name="numeric_column")
+    @classmethod
+    def numeric_column(cls, series: pd.Series) -> bool:
+        """At least half of the non-null values are numbers (else: wrong column)."""
+        return is_numeric_column(series)
+
+    @pa.dataframe_check(name="not_empty")
+    @classmethod
+    def not_empty(cls, frame: pd.DataFrame) -> bool:
+        """The file has at least one data row."""
+        return len(frame) > 0
+
+
+class RawGameRow(pa.DataFrameModel):
+    """Row contract of the raw catalog: a row breaking any rule is quarantined."""
+
+    meta_score: Series[str] = pa.Field(nullable=True, description="Null or a number 0-100.")
+    title: Series[str] = pa.Field(
+        nullable=False,
+        str_length={"min_value": 1, "max_value": MAX_TITLE_LENGTH},
+        description=f"Required, 1-{MAX_TITLE_LENGTH} characters.",
+    )
+    platform: Series[str] = pa.Field(nullable=False, description="Required; see platform rule.")
+    date: Series[str] = pa.Field(
+        nullable=False,
+        description="'Feb 12, 2021', ISO 'YYYY-MM-DD', or TBA/'TBA 2011'/'Q4 2015'; not Canceled.",
+    )
+    user_score: Series[str] = pa.Field(nullable=True, description="Null or a number 0-10.")
+    link: Series[str] = pa.Field(
+        nullable=False,
+        str_matches=LINK_PATTERN,
+        description="Required, '/game/<platform-slug>/<game-slug>'; source of game_id.",
+    )
+    esrb_rating: Series[str] = pa.Field(
+        nullable=True, isin=list(ESRB_RATINGS), description="Null or an ESRB code."
+    )
+    developers: Series[str] = pa.Field(nullable=True, description="Null or a list string.")
+    genres: Series[str] = pa.Field(nullable=True, description="Null or a list string.")
+
+    class Config:
+        strict = False
+        coerce = True
+        description = "Row rules of the raw catalog; failing rows go to games_quarantine."
+
+    @pa.check("meta_score", name="number_in_range(0,100)")
+    @classmethod
+    def meta_score_range(cls, series: pd.Series) -> pd.Series:
+        """Null or a number within 0-100."""
+        return is_number_in_range(series, 0, 100)
+
+    @pa.check("user_score", name="number_in_range(0,10)")
+    @classmethod
+    def user_score_range(cls, series: pd.Series) -> pd.Series:
+        """Null or a number within 0-10."""
+        return is_number_in_range(series, 0, 10)
+
+    @pa.check("date", name="release_date_format")
+    @classmethod
+    def date_format(cls, series: pd.Series) -> pd.Series:
+        """A real calendar date ('Feb 12, 2021' or ISO) or a TBA form."""
+        return parse_release_dates(series)["date_valid"]
+
+    @pa.check("date", name="not_cancelled")
+    @classmethod
+    def not_cancelled(cls, series: pd.Series) -> pd.Series:
+        """A cancelled game is never released, so it is never a training row."""
+        return ~parse_release_dates(series)["date_cancelled"]
+
+    @pa.check("developers", "genres", name="list_string")
+    @classmethod
+    def list_strings(cls, series: pd.Series) -> pd.Series:
+        """Null or a Python-list string of names (at most 2,000 characters)."""
+        return is_list_string(series)
+
+    @pa.dataframe_check(name="platform: recognised_or_repairable_from_link")
+    @classmethod
+    def platform_recognised(cls, frame: pd.DataFrame) -> pd.Series:
+        """Platform matches PLATFORM_PATTERN or the link slug names a known platform."""
+        return normalise_platform(frame["platform"], frame["link"])["platform_valid"]
+
+
+# ---------------------------------------------------------------------------
+# data_engineering outputs
+# ---------------------------------------------------------------------------
+
+
+class GamesQuarantine(pa.DataFrameModel):
+    """Rejected raw rows, unchanged, with why they were rejected."""
+
+    reason: Series[str] = pa.Field(
+        nullable=False,
+        str_length={"min_value": 1},
+        description="'column: rule' items, '; '-joined.",
+    )
+    source_row: Series[int] = pa.Field(ge=0, description="0-based row number in the raw file.")
+
+    class Config:
+        strict = False
+        description = "Every rejected raw row with the rule(s) it broke."
+
+
+class GamesClean(pa.DataFrameModel):
+    """Typed games table, one row per game (``games_clean``)."""
+
+    game_id: Series[str] = pa.Field(unique=True, str_length=16, description="sha1(link)[:16].")
+    link: Series[str] = pa.Field(unique=True, description="Metacritic path, stripped.")
+    title: Series[str] = pa.Field(description="Title, whitespace-normalised.")
+    platform: Series[str] = pa.Field(str_matches=PLATFORM_PATTERN, description="Canonical code.")
+    platform_repaired: Series[bool] = pa.Field(description="Platform taken from the link slug.")
+    release_date: Series[pd.Timestamp] = pa.Field(nullable=True, description="Null for TBA.")
+    date_tba: Series[bool] = pa.Field(description="Date announced without a day (TBA forms).")
+    date_year_hint: Series[float] = pa.Field(
+        nullable=True, description="Year from 'TBA 2011' / 'Q4 2015', else null."
+    )
+    meta_score: Series[float] = pa.Field(nullable=True, ge=0, le=100, description="0-100.")
+    user_score: Series[float] = pa.Field(nullable=True, ge=0, le=10, description="Target, 0-10.")
+    esrb_rating: Series[str] = pa.Field(nullable=True, isin=list(ESRB_RATINGS))
+    developers: Series[object] = pa.Field(description="list[str], suffixes rejoined.")
+    genres: Series[object] = pa.Field(description="list[str], de-duplicated.")
+
+    class Config:
+        strict = True
+        description = "Clean, typed, one row per game."
+
+    @pa.dataframe_check(name="lists_of_names")
+    @classmethod
+    def lists_of_names(cls, frame: pd.DataFrame) -> pd.Series:
+        """developers and genres hold lists of non-empty strings."""
+
+        def _ok(value: object) -> bool:
+            return isinstance(value, list | np.ndarray) and all(
+                isinstance(item, str) and item for item in value
+            )
+
+        return frame["developers"].map(_ok) & frame["genres"].map(_ok)
+
+
+class ModelInputTable(pa.DataFrameModel):
+    """Labelled and unlabelled games with engineered features and the target."""
+
+    game_id: Series[str] = pa.Field(unique=True)
+    title: Series[str]
+    release_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    meta_score: Series[float] = pa.Field(nullable=True, ge=0, le=100)
+    meta_score_missing: Series[bool]
+    release_year: Series[float] = pa.Field(nullable=True, ge=1970, le=2100)
+    release_month: Series[float] = pa.Field(nullable=True, ge=1, le=12)
+    release_quarter: Series[float] = pa.Field(nullable=True, ge=1, le=4)
+    date_tba: Series[bool]
+    platform: Series[str]
+    platform_launch_year: Series[float] = pa.Field(nullable=True)
+    years_since_platform_launch: Series[float] = pa.Field(nullable=True)
+    esrb_rating: Series[str]
+    n_genres: Series[int] = pa.Field(ge=0)
+    n_developers: Series[int] = pa.Field(ge=0)
+    is_first_party: Series[bool]
+    is_dlc: Series[bool]
+    is_port: Series[bool]
+    is_sequel: Series[bool]
+    has_subtitle: Series[bool]
+    title_length: Series[int] = pa.Field(ge=0)
+    genres: Series[object]
+    developers: Series[object]
+    franchise: Series[str]
+    base_title: Series[str]
+    user_score: Series[float] = pa.Field(nullable=True, ge=0, le=10, description="Target.")
+    is_labelled: Series[bool] = pa.Field(description="user_score is known.")
+
+    class Config:
+        strict = True
+        description = "Model input: features (see docs/data_contract.md) + target."
+
+
+# ---------------------------------------------------------------------------
+# Quarantine mechanics
+# ---------------------------------------------------------------------------
+
+
+def row_failures(frame: pd.DataFrame, schema: type[pa.DataFrameModel]) -> pd.Series:
+    """Return, per row of ``frame``, the ``'column: rule'`` reasons it breaks.
+
+    Args:
+        frame: Data to check (its index must be unique).
+        schema: A row contract (all its failures must be row-level).
+
+    Returns:
+        A string series aligned with ``frame``: empty for rows that pass.
+    """
+    reasons = pd.Series("", index=frame.index, dtype=object)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        row_level = cases[cases["index"].notna()]
+        file_level = cases[cases["index"].isna()]
+        if not file_level.empty:
+            raise
+        # Column-level rules read "column: rule"; table-level rules are named
+        # "column: rule" themselves (e.g. "platform: recognised_or_...").
+        checks = row_level["check"].astype(str)
+        columns = row_level["column"]
+        labels = (columns.astype(str) + ": " + checks).where(columns.notna(), checks)
+        per_row = (
+            pd.DataFrame({"index": row_level["index"].to_numpy(), "label": labels.to_numpy()})
+            .drop_duplicates()
+            .groupby("index", sort=False)["label"]
+            .agg(lambda items: "; ".join(sorted(items)))
+        )
+        reasons.loc[per_row.index] = per_row.to_numpy()
+    return reasons
+
+
+def split_by_contract(
+    frame: pd.DataFrame, schema: type[pa.DataFrameModel]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split ``frame`` into rows that pass ``schema`` and rejected rows with a reason.
+
+    Returns:
+        ``(valid, rejected)``; ``rejected`` is the original rows, unchanged,
+        plus a ``reason`` column. ``len(valid) + len(rejected) == len(frame)``.
+    """
+    reasons = row_failures(frame, schema)
+    bad = reasons != ""
+    rejected = frame.loc[bad].copy()
+    rejected["reason"] = reasons.loc[bad]
+    return frame.loc[~bad], rejected
+
+
+# ---------------------------------------------------------------------------
+# Documentation generated from the models
+# ---------------------------------------------------------------------------
+
+#: Models documented in docs/data_contract.md, in pipeline order.
+DOCUMENTED_CONTRACTS: list[type[pa.DataFrameModel]] = [
+    RawGames,
+    RawGameRow,
+    GamesQuarantine,
+    GamesClean,
+    ModelInputTable,
+]
+
+
+def _check_label(check: pa.Check) -> str:
+    label = check.name or str(check)
+    stats = getattr(check, "statistics", None) or {}
+    if stats and check.name in {
+        "greater_than_or_equal_to",
+        "less_than_or_equal_to",
+        "isin",
+        "str_matches",
+        "str_length",
+        "in_range",
+    }:
+        values = ", ".join(f"{k}={v}" for k, v in stats.items() if v is not None)
+        label = f"{label}({values})"
+    return label
+
+
+GENERATED_BEGIN = "<!-- BEGIN GENERATED CONTRACTS: python -m user_score.contracts --write -->"
+GENERATED_END = "<!-- END GENERATED CONTRACTS -->"
+CONTRACT_DOC = Path(__file__).resolve().parents[2] / "docs" / "data_contract.md"
+
+
+def render_contract_markdown() -> str:
+    """Render every documented contract as Markdown tables (the generated block)."""
+    lines = [GENERATED_BEGIN, ""]
+    for model in DOCUMENTED_CONTRACTS:
+        schema = model.to_schema()
+        strict = getattr(model.Config, "strict", False)
+        summary = (model.__doc__ or "").strip().splitlines()[0]
+        lines += [
+            f"### `{model.__name__}`",
+            "",
+            f"{summary} Extra columns: {'rejected' if strict else 'allowed (ignored)'}.",
+            "",
+            "| column | type | nullable | unique | rules | description |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for name, column in schema.columns.items():
+            rules = ", ".join(_check_label(check) for check in column.checks) or "-"
+            lines.append(
+                f"| `{name}` | {column.dtype} | {'yes' if column.nullable else 'no'} | "
+                f"{'yes' if column.unique else 'no'} | {rules} | {column.description or ''} |"
+            )
+        frame_checks = [_check_label(check) for check in schema.checks]
+        if frame_checks:
+            lines += ["", f"Table rules: {', '.join(f'`{c}`' for c in frame_checks)}."]
+        lines.append("")
+    lines.append(GENERATED_END)
+    return "\n".join(lines)
+
+
+FEATURES_BEGIN = "<!-- BEGIN FEATURE DOCS -->"
+FEATURES_END = "<!-- END FEATURE DOCS -->"
+
+
+def render_feature_markdown() -> str:
+    """Render :data:`user_score.features.FEATURE_DOCS` as a Markdown table."""
+    lines = [FEATURES_BEGIN, "| feature | meaning |", "| --- | --- |"]
+    lines += [f"| `{name}` | {text} |" for name, text in FEATURE_DOCS.items()]
+    lines.append(FEATURES_END)
+    return "\n".join(lines)
+
+
+def _splice(document: str, begin: str, end: str, block: str) -> str:
+    start = document.index(begin)
+    stop = document.index(end) + len(end)
+    return document[:start] + block + document[stop:]
+
+
+def render_contract_document(document: str) -> str:
+    """Return ``document`` with its generated blocks (features, contracts) refreshed."""
+    document = _splice(document, FEATURES_BEGIN, FEATURES_END, render_feature_markdown())
+    return _splice(document, GENERATED_BEGIN, GENERATED_END, render_contract_markdown())
+
+
+def main() -> None:
+    """CLI: rewrite the generated block of docs/data_contract.md (or print it)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--write", action="store_true", help="update docs/data_contract.md")
+    args = parser.parse_args()
+    document = render_contract_document(CONTRACT_DOC.read_text(encoding="utf-8"))
+    if args.write:
+        CONTRACT_DOC.write_text(document, encoding="utf-8")
+        logging.basicConfig(level=logging.INFO)
+        logger.info("updated %s", CONTRACT_DOC)
+    else:
+        print(document)
+
+
+if __name__ == "__main__":
+    main()

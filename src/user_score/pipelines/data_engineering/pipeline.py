@@ -1,0 +1,50 @@
+"""``data_engineering``: raw catalog -> clean games + quarantine -> model input table."""
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import (
+    build_quarantine,
+    clean_games,
+    create_model_input_table,
+    split_raw_games,
+    summarise_data_engineering,
+)
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Create the data_engineering pipeline."""
+    return Pipeline(
+        [
+            Node(
+                func=split_raw_games,
+                inputs="raw_games",
+                outputs=["raw_games_valid", "raw_games_rejected", "raw_games_intake"],
+                name="split_raw_games",
+            ),
+            Node(
+                func=clean_games,
+                inputs="raw_games_valid",
+                outputs=["games_clean", "raw_games_duplicate_ids"],
+                name="clean_games",
+            ),
+            Node(
+                func=build_quarantine,
+                inputs=["raw_games_rejected", "raw_games_duplicate_ids"],
+                outputs="games_quarantine",
+                name="build_quarantine",
+            ),
+            Node(
+                func=summarise_data_engineering,
+                inputs=["raw_games_intake", "games_clean", "games_quarantine"],
+                outputs="data_engineering_summary",
+                name="summarise_data_engineering",
+            ),
+            Node(
+                func=create_model_input_table,
+                inputs="games_clean",
+                outputs="model_input_table",
+                name="create_model_input_table",
+            ),
+        ],
+        tags="data_engineering",
+    )

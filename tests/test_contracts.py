@@ -1,0 +1,68 @@
+"""The contracts themselves: documentation in step, quarantine mechanics."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+import pytest
+
+from user_score.contracts import (
+    CONTRACT_DOC,
+    DOCUMENTED_CONTRACTS,
+    RawGames,
+    is_number_in_range,
+    render_contract_document,
+    row_failures,
+    split_by_contract,
+)
+
+
+def test_contract_doc_is_generated_from_the_models():
+    committed = CONTRACT_DOC.read_text(encoding="utf-8")
+    assert committed == render_contract_document(committed), (
+        "docs/data_contract.md is out of date: run `python -m user_score.contracts --write`"
+    )
+    for model in DOCUMENTED_CONTRACTS:
+        assert f"### `{model.__name__}`" in committed
+
+
+class _Toy(pa.DataFrameModel):
+    score: pd.StringDtype = pa.Field(nullable=True)
+    name: pd.StringDtype = pa.Field(nullable=False)
+
+    @pa.check("score", name="number_0_10")
+    @classmethod
+    def in_range(cls, series: pd.Series) -> pd.Series:
+        return is_number_in_range(series, 0, 10)
+
+
+def test_split_by_contract_keeps_every_row_and_names_each_broken_rule():
+    frame = pd.DataFrame(
+        {"score": ["1", "11", None, "x"], "name": ["a", None, "c", None]}, dtype="string"
+    )
+    valid, rejected = split_by_contract(frame, _Toy)
+    assert len(valid) + len(rejected) == len(frame)
+    assert valid.index.tolist() == [0, 2]
+    assert rejected["reason"].tolist() == [
+        "name: not_nullable; score: number_0_10",
+        "name: not_nullable; score: number_0_10",
+    ]
+    assert rejected["score"].tolist() == ["11", "x"]  # rows are kept unchanged
+
+
+def test_file_level_failures_are_not_turned_into_row_reasons():
+    with pytest.raises(pa.errors.SchemaErrors):
+        row_failures(pd.DataFrame({"score": ["1"]}, dtype="string"), _Toy)  # no `name` column
+
+
+def test_raw_contract_accepts_a_few_bad_numbers_but_not_a_text_column():
+    base = {column: ["x"] * 4 for column in RawGames.to_schema().columns}
+    mostly_numbers = pd.DataFrame(
+        {**base, "meta_score": ["80", "90", "n/a", None], "user_score": ["8"] * 4}
+    )
+    RawGames.validate(mostly_numbers, lazy=True)
+    text = pd.DataFrame(
+        {**base, "meta_score": ["great", "good", "bad", "80"], "user_score": ["8"] * 4}
+    )
+    with pytest.raises(pa.errors.SchemaErrors, match="numeric_column"):
+        RawGames.validate(text, lazy=True)

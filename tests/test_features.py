@@ -1,0 +1,133 @@
+"""Unit tests of the stateless parsing and feature functions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from user_score.features import (
+    FEATURE_DOCS,
+    base_title,
+    build_features,
+    franchise_key,
+    normalise_platform,
+    parse_list_string,
+    parse_names,
+    parse_release_dates,
+    repair_company_fragments,
+    title_flags,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("['Nintendo', ' HAL Labs']", ["Nintendo", "HAL Labs"]),
+        ("['Action', 'Platformer', 'Platformer']", ["Action", "Platformer"]),
+        ("[\"Beat-'Em-Up\", 'Action']", ["Beat-'Em-Up", "Action"]),
+        ("[]", []),
+        (None, []),
+        ("Action, Platformer", None),
+        ("['unterminated", None),
+        ("[1, 2]", None),
+        ("{'a': 1}", None),
+    ],
+)
+def test_parse_list_string(text, expected):
+    assert parse_list_string(text) == expected
+
+
+def test_company_suffixes_are_rejoined_to_the_previous_name():
+    assert repair_company_fragments(["Nintendo", "Imagineer Co.", "Ltd."]) == [
+        "Nintendo",
+        "Imagineer Co. Ltd.",
+    ]
+    assert repair_company_fragments(["Asobism", "Co. ltd."]) == ["Asobism Co. ltd."]
+    # A suffix with nothing before it stays as it is.
+    assert repair_company_fragments(["Ltd."]) == ["Ltd."]
+
+
+def test_parse_names_marks_invalid_values_none_and_parses_each_value_once():
+    series = pd.Series(["['A', ' B Inc.', 'Inc.']", "not a list", None, "['A', ' B Inc.', 'Inc.']"])
+    parsed = parse_names(series, repair_fragments=True)
+    assert parsed.tolist() == [["A", "B Inc. Inc."], None, [], ["A", "B Inc. Inc."]]
+
+
+def test_release_dates_all_forms():
+    raw = pd.Series(
+        [
+            "Feb 12, 2021",
+            "2021-02-12",
+            "TBA",
+            "TBA 2011",
+            "Q4 2015",
+            "Canceled",
+            "Feb 30, 2020",
+            "soon",
+        ]
+    )
+    parsed = parse_release_dates(raw)
+    assert parsed["release_date"].iloc[0] == pd.Timestamp("2021-02-12")
+    assert parsed["release_date"].iloc[1] == pd.Timestamp("2021-02-12")
+    assert parsed["date_tba"].tolist() == [False, False, True, True, True, False, False, False]
+    assert parsed["date_year_hint"].iloc[3] == 2011
+    assert parsed["date_year_hint"].iloc[4] == 2015
+    assert parsed["date_cancelled"].tolist() == [False] * 5 + [True, False, False]
+    # An impossible calendar date and free text are not valid dates.
+    assert parsed["date_valid"].tolist() == [True] * 6 + [False, False]
+
+
+def test_platform_normalised_and_scrape_errors_repaired_from_link():
+    platform = pd.Series(["WIIU", "Wii U", "Switch", "TG16)", "TG16)", "Switch 2"])
+    link = pd.Series(
+        [
+            "/game/wii-u/a",
+            "/game/wii-u/b",
+            "/game/switch/c",
+            "/game/wii/d",
+            "/game/zzz/e",
+            "/game/x/f",
+        ]
+    )
+    out = normalise_platform(platform, link)
+    assert out["platform"].tolist() == ["WIIU", "WIIU", "SWITCH", "WII", None, "SWITCH2"]
+    assert out["platform_repaired"].tolist() == [False, False, False, True, False, False]
+    assert out["platform_valid"].tolist() == [True, True, True, True, False, True]
+
+
+def test_titles_group_ports_and_dlc_of_one_game():
+    assert base_title("Star Quest HD") == base_title("Star Quest")
+    assert base_title("Star Quest - Deluxe Edition") == "star quest"
+    assert franchise_key("Star Quest II: The Return") == franchise_key("Star Quest 3")
+    flags = title_flags(
+        pd.Series(["Star Quest: DLC 2 Melody Pack", "Star Quest HD", "Star Quest 2"])
+    )
+    assert flags["is_dlc"].tolist() == [True, False, False]
+    assert flags["is_port"].tolist() == [False, True, False]
+    assert flags["is_sequel"].tolist() == [True, False, True]
+
+
+def test_build_features_returns_exactly_the_documented_features():
+    games = pd.DataFrame(
+        {
+            "title": ["Star Quest 2", "Moon Garden"],
+            "platform": ["SWITCH", "NEWCONSOLE"],
+            "release_date": pd.to_datetime(["2019-03-01", None]),
+            "date_tba": [False, True],
+            "date_year_hint": [float("nan"), 2022.0],
+            "meta_score": [80.0, float("nan")],
+            "esrb_rating": ["E", None],
+            "developers": [["Nintendo", "HAL Labs"], []],
+            "genres": [["Action"], ["Puzzle", "2D"]],
+        }
+    )
+    features = build_features(games)
+    assert list(features.columns) == list(FEATURE_DOCS)
+    first, second = features.iloc[0], features.iloc[1]
+    assert first["years_since_platform_launch"] == 2
+    assert bool(first["is_first_party"]) and not bool(second["is_first_party"])
+    assert second["release_year"] == 2022  # from the TBA year hint
+    assert pd.isna(second["platform_launch_year"])  # unseen platform does not crash
+    assert second["esrb_rating"] == "missing"
+    assert bool(second["meta_score_missing"])
+    assert features["n_genres"].tolist() == [1, 2]
