@@ -1,0 +1,1 @@
+"""Monitoring: drift, delayed-label performance, estimated performance, status and report."""
