@@ -25,16 +25,16 @@ run: install  ## run the default pipeline on the embedded demo data
 	$(BIN)/kedro run
 
 test: install-dev  ## lint, then the whole test suite
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 lint:
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 
 format:
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 demo-data: install  ## regenerate data/01_raw/games_catalog.csv byte for byte
 	$(BIN)/python -m user_score.demo_data --out data/01_raw/games_catalog.csv
