@@ -1,0 +1,131 @@
+"""Concurrency: one run at a time per output partition; other partitions run side by side."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from kedro.io import DataCatalog
+from kedro.pipeline import Node, Pipeline
+from kedro_datasets.pandas import CSVDataset
+
+from user_score.hooks import LOCK_DIR_ENV, RunLockedError, RunLockHook
+
+
+def _identity(frame):
+    return frame
+
+
+def _scoring_like(root: Path, run_date: str) -> tuple[Pipeline, DataCatalog]:
+    """A pipeline that writes ``predictions`` for one date, as scoring does."""
+    pipeline = Pipeline([Node(_identity, "batch", "predictions", name="score")])
+    catalog = DataCatalog(
+        {
+            "predictions": CSVDataset(
+                filepath=str(root / f"prod/predictions/dt={run_date}/predictions.csv")
+            )
+        }
+    )
+    return pipeline, catalog
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from tests.reliability.test_locks import _scoring_like
+    from user_score.hooks import RunLockHook
+
+    hook = RunLockHook()
+    pipeline, catalog = _scoring_like(Path(sys.argv[1]), sys.argv[2])
+    hook.before_pipeline_run({"session_id": "holder"}, pipeline, catalog)
+    print("locked", flush=True)
+    time.sleep(120)
+    """
+)
+
+
+@pytest.fixture
+def lock_dir(tmp_path, monkeypatch) -> Path:
+    directory = tmp_path / "locks"
+    monkeypatch.setenv(LOCK_DIR_ENV, str(directory))
+    return directory
+
+
+@pytest.fixture
+def holder(tmp_path, lock_dir, project_root):
+    """Start a process that holds the lock of one date's predictions until it is killed."""
+    processes: list[subprocess.Popen] = []
+
+    def start(run_date: str) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(tmp_path / "data"), run_date],
+            cwd=project_root,
+            env={**os.environ, LOCK_DIR_ENV: str(lock_dir)},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        processes.append(process)
+        assert process.stdout.readline().strip() == "locked"
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_a_second_run_for_the_same_date_is_refused_with_a_clear_error(tmp_path, holder):
+    holder("2024-03-01")
+    pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
+    with pytest.raises(RunLockedError) as caught:
+        RunLockHook().before_pipeline_run({"session_id": "second"}, pipeline, catalog)
+    message = str(caught.value)
+    assert "predictions" in message
+    assert "dt=2024-03-01" in message  # which partition
+    assert "holder" in message  # who holds it (session id of the first run)
+    assert "one run at a time" in message  # the rule
+
+
+def test_runs_for_different_dates_do_not_block_each_other(tmp_path, holder):
+    holder("2024-03-01")
+    hook = RunLockHook()
+    pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-02")
+    hook.before_pipeline_run({"session_id": "other-date"}, pipeline, catalog)
+    catalog.save("predictions", pd.DataFrame({"id": [1]}))
+    hook.after_pipeline_run({}, {}, pipeline, catalog)
+
+
+def test_the_lock_is_released_when_the_holder_is_killed(tmp_path, holder):
+    process = holder("2024-03-01")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    hook = RunLockHook()
+    pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
+    hook.before_pipeline_run({"session_id": "after-kill"}, pipeline, catalog)  # no stale lock
+    hook.on_pipeline_error(RuntimeError("x"), {}, pipeline, catalog)
+
+
+def test_the_lock_is_released_after_a_run_and_after_a_failed_run(tmp_path, lock_dir):
+    pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
+    first = RunLockHook()
+    first.before_pipeline_run({"session_id": "1"}, pipeline, catalog)
+    first.on_pipeline_error(RuntimeError("boom"), {}, pipeline, catalog)
+    second = RunLockHook()
+    second.before_pipeline_run({"session_id": "2"}, pipeline, catalog)
+    second.after_pipeline_run({}, {}, pipeline, catalog)
+    assert list(lock_dir.glob("*.owner")) == []  # owner notes are removed on release
+
+
+def test_pipelines_without_locked_outputs_take_no_lock(tmp_path, lock_dir):
+    pipeline = Pipeline([Node(_identity, "a", "b", name="n")])
+    hook = RunLockHook()
+    hook.before_pipeline_run({}, pipeline, DataCatalog())
+    assert not lock_dir.exists()
