@@ -72,6 +72,12 @@ class ContractDataCatalog(DataCatalog):
         except Exception:
             return None
 
+    def _dataset_fs(self, ds_name: str) -> Any:
+        try:
+            return getattr(self[ds_name], "_fs", None)
+        except Exception:
+            return None
+
     def load(self, ds_name: str, version: str | None = None) -> Any:
         """Load a dataset; contract and read failures name the file."""
         try:
@@ -80,6 +86,7 @@ class ContractDataCatalog(DataCatalog):
             raise ContractViolationError(exc, self._location(ds_name)) from exc
         except DatasetError as exc:
             location = self._location(ds_name)
+            _raise_storage_error(exc, ds_name, location, self._dataset_fs(ds_name))
             cause = exc.__cause__ or exc
             raise DatasetReadError(
                 f"Cannot read dataset '{ds_name}' (file: {location}): "
@@ -93,3 +100,16 @@ class ContractDataCatalog(DataCatalog):
             super().save(ds_name, data)
         except DataValidationError as exc:
             raise ContractViolationError(exc, self._location(ds_name)) from exc
+        except DatasetError as exc:
+            location = self._location(ds_name)
+            _raise_storage_error(exc, ds_name, location, self._dataset_fs(ds_name))
+            raise
+
+
+def _raise_storage_error(exc: DatasetError, ds_name: str, location: str | None, fs: Any) -> None:
+    """Re-raise an S3 authentication/connection failure as a clear ``StorageAccessError``."""
+    from user_score.storage import storage_error
+
+    error = storage_error(exc, location, ds_name, fs)
+    if error is not None:
+        raise error from exc

@@ -4,6 +4,7 @@ from kedro.config import OmegaConfigLoader
 
 from user_score.catalog import ContractDataCatalog
 from user_score.hooks import AtomicWritesHook, RunLockHook, SecretRedactionHook
+from user_score.storage import S3StorageHook, env_resolver
 
 # Directory that holds configuration.
 CONF_SOURCE = "conf"
@@ -12,6 +13,8 @@ CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # ${env:USER_SCORE_...,default} (USER_SCORE_* variables only), e.g. the s3 root.
+    "custom_resolvers": {"env": env_resolver},
 }
 
 # A DataCatalog whose contract and read errors name the file they came from.
@@ -19,4 +22,6 @@ DATA_CATALOG_CLASS = ContractDataCatalog
 
 # Reliability hooks (docs/reliability.md): atomic local writes, one run per
 # output partition, secrets redacted from logs and errors.
-HOOKS = (AtomicWritesHook(), RunLockHook(), SecretRedactionHook())
+HOOKS = (AtomicWritesHook(), RunLockHook(), SecretRedactionHook(), S3StorageHook())
+# S3StorageHook (docs/deployment.md) is last, so pluggy calls it first: its S3
+# access check fails a run before any lock is taken or node runs.

@@ -1,0 +1,280 @@
+"""Storage settings of the ``s3`` environment: root from the environment, S3 defaults, clear errors.
+
+Every catalog path is ``${globals:root}/...``; the ``s3`` environment only sets
+``root`` (``conf/s3/globals.yml``) and this module makes that one switch enough:
+
+* :func:`env_resolver` -- the ``${env:USER_SCORE_...,default}`` config resolver
+  (registered in ``settings.py``) so ``root`` comes from ``USER_SCORE_S3_ROOT``.
+  It reads only ``USER_SCORE_*`` variables: configuration can never pull a
+  secret such as ``AWS_SECRET_ACCESS_KEY`` into parameters or the catalog.
+* :class:`S3StorageHook` -- when ``root`` is an ``s3://`` URL, it installs
+  fsspec defaults for *every* S3 file system the run creates (``s3_fs_args``
+  from ``globals.yml``: bounded timeouts and retries; plus the ``s3`` entry of
+  ``credentials.yml`` if there is one), so no dataset needs its own
+  ``credentials:``/``fs_args:`` and datasets added later are covered too.
+  Before the pipeline runs it checks that the bucket answers with these
+  credentials, so a wrong key or an unreachable endpoint stops the run before
+  any node runs or any output is written.
+* :func:`storage_error` -- turns an authentication or connection failure of a
+  dataset into a :class:`StorageAccessError` naming the endpoint and bucket
+  (used by :class:`user_score.catalog.ContractDataCatalog`).
+
+Credentials: the ``s3`` entry of ``conf/s3/credentials.yml`` or
+``conf/local/credentials.yml`` (both git-ignored; example in
+``conf/s3/credentials.yml.example``), otherwise botocore's standard chain
+(``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN``,
+``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL_S3``, profiles, instance roles).
+No key value is ever logged or put in an error message.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import fsspec.config
+from kedro.framework.hooks import hook_impl
+from kedro.io.core import DatasetError
+
+logger = logging.getLogger(__name__)
+
+ENV_PREFIX = "USER_SCORE_"
+S3_PROTOCOLS = ("s3", "s3a")
+CREDENTIALS_KEY = "s3"
+_MERGED_KEYS = ("client_kwargs", "config_kwargs")
+# The fsspec defaults that were in place before this module changed them
+# (e.g. from FSSPEC_S3_* variables); restored when a run is not on S3.
+_ORIGINAL_FSSPEC_CONF = {p: copy.deepcopy(fsspec.config.conf.get(p)) for p in S3_PROTOCOLS}
+
+
+class StorageAccessError(DatasetError):
+    """The object store refused the credentials, or could not be reached at all."""
+
+
+def env_resolver(name: str, default: str | None = None) -> str:
+    """``${env:USER_SCORE_NAME,default}``: a ``USER_SCORE_*`` variable, else the default."""
+    if not name.startswith(ENV_PREFIX):
+        raise ValueError(
+            f"${{env:{name}}}: configuration may only read {ENV_PREFIX}* environment variables"
+        )
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if default is None:
+        raise ValueError(f"environment variable {name} is not set and has no default")
+    return default
+
+
+def split_s3_url(url: str) -> tuple[str, str] | None:
+    """``s3://bucket/prefix`` -> ``("bucket", "prefix")``; ``None`` for any other URL or path."""
+    parts = urlsplit(str(url))
+    if parts.scheme not in S3_PROTOCOLS or not parts.netloc:
+        return None
+    return parts.netloc, parts.path.strip("/")
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if key in _MERGED_KEYS and isinstance(merged.get(key), Mapping):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def configure_s3(
+    root: str, fs_args: Mapping[str, Any] | None, credentials: Mapping[str, Any] | None
+) -> bool:
+    """Install (root on S3) or remove (otherwise) the run's fsspec defaults for S3.
+
+    Returns whether ``root`` is on S3. Explicit ``credentials``/``fs_args`` of a
+    dataset still win over these defaults.
+    """
+    for protocol in S3_PROTOCOLS:
+        original = _ORIGINAL_FSSPEC_CONF[protocol]
+        if original is None:
+            fsspec.config.conf.pop(protocol, None)
+        else:
+            fsspec.config.conf[protocol] = copy.deepcopy(original)
+    if split_s3_url(root) is None:
+        return False
+    options: dict[str, Any] = dict(_ORIGINAL_FSSPEC_CONF["s3"] or {})
+    options = _merge(options, fs_args or {})
+    options = _merge(options, credentials or {})
+    for protocol in S3_PROTOCOLS:
+        fsspec.config.conf[protocol] = copy.deepcopy(options)
+    return True
+
+
+def _s3_filesystem() -> Any:
+    import s3fs
+
+    fs = fsspec.filesystem("s3")
+    assert isinstance(fs, s3fs.S3FileSystem)
+    return fs
+
+
+def endpoint_of(fs: Any = None) -> str:
+    """The endpoint an S3 file system talks to (never raises)."""
+    try:
+        fs = fs if fs is not None else _s3_filesystem()
+        fs.connect()
+        return str(fs.s3.meta.endpoint_url)
+    except Exception:
+        client_kwargs = (fsspec.config.conf.get("s3") or {}).get("client_kwargs") or {}
+        return str(
+            client_kwargs.get("endpoint_url")
+            or os.environ.get("AWS_ENDPOINT_URL_S3")
+            or os.environ.get("AWS_ENDPOINT_URL")
+            or "the default AWS S3 endpoint"
+        )
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _describe(exc: BaseException) -> tuple[str, str] | None:
+    """(kind, short reason) for an authentication or connection failure, else None."""
+    from botocore.exceptions import (
+        ConnectionError as BotoConnectionError,
+    )
+    from botocore.exceptions import (
+        NoCredentialsError,
+        ReadTimeoutError,
+    )
+
+    for cause in _causes(exc):
+        if isinstance(cause, NoCredentialsError):
+            return "no credentials", "no S3 credentials were found"
+        if isinstance(cause, PermissionError):
+            code = getattr(getattr(cause, "__cause__", None), "response", {}) or {}
+            error_code = (code.get("Error") or {}).get("Code") or "AccessDenied"
+            return "authentication failed", f"{error_code}: {cause}"
+        if isinstance(cause, BotoConnectionError | ReadTimeoutError):
+            return "endpoint unreachable", f"{type(cause).__name__}: {cause}"
+    return None
+
+
+def _hint(kind: str) -> str:
+    if kind == "endpoint unreachable":
+        return (
+            "Check AWS_ENDPOINT_URL_S3 (or client_kwargs.endpoint_url in credentials.yml) "
+            "and the network; timeouts and retries are s3_fs_args in conf/s3/globals.yml."
+        )
+    return (
+        "Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the 's3' entry of "
+        "credentials.yml) and the key's rights on the bucket."
+    )
+
+
+def storage_error(
+    exc: BaseException, location: str | None, dataset: str | None = None, fs: Any = None
+) -> StorageAccessError | None:
+    """A clear :class:`StorageAccessError` if ``exc`` is an S3 auth/connection failure."""
+    target = split_s3_url(location or "")
+    if target is None:
+        return None
+    described = _describe(exc)
+    if described is None:
+        return None
+    kind, reason = described
+    bucket, _ = target
+    what = f"dataset '{dataset}' ({location})" if dataset else location
+    return StorageAccessError(
+        f"S3 {kind}: endpoint {endpoint_of(fs)}, bucket '{bucket}', {what}: {reason}. {_hint(kind)}"
+    )
+
+
+def check_s3_access(root: str) -> None:
+    """Fail fast, with :class:`StorageAccessError`, unless ``root``'s bucket answers."""
+    target = split_s3_url(root)
+    if target is None:
+        return
+    bucket, prefix = target
+    fs = _s3_filesystem()
+    try:
+        fs.call_s3(
+            "list_objects_v2", Bucket=bucket, Prefix=f"{prefix}/" if prefix else "", MaxKeys=1
+        )
+    except FileNotFoundError as exc:
+        raise StorageAccessError(
+            f"S3 bucket '{bucket}' does not exist at endpoint {endpoint_of(fs)} "
+            f"(root {root}). Create it or set USER_SCORE_S3_ROOT."
+        ) from exc
+    except Exception as exc:
+        error = storage_error(exc, root, fs=fs)
+        if error is None:
+            raise
+        raise error from exc
+    logger.info("Storage root %s at endpoint %s is reachable", root, endpoint_of(fs))
+
+
+def _load_local_credentials(conf_local: Path) -> dict[str, Any]:
+    """``conf/local/credentials*.yml`` merged, with ``${oc.env:...}`` allowed as Kedro allows it."""
+    from omegaconf import OmegaConf
+    from omegaconf.resolvers import oc
+
+    files = sorted(conf_local.glob("credentials*.yml"))
+    if not files:
+        return {}
+    registered = not OmegaConf.has_resolver("oc.env")
+    if registered:
+        OmegaConf.register_new_resolver("oc.env", oc.env)
+    try:
+        merged = OmegaConf.merge(*(OmegaConf.load(path) for path in files))
+        return OmegaConf.to_container(merged, resolve=True) or {}
+    finally:
+        if registered:
+            OmegaConf.clear_resolver("oc.env")
+
+
+def _credentials(context: Any) -> dict[str, Any] | None:
+    """The ``s3`` entry of the run environment's credentials, else of ``conf/local``."""
+    from kedro.config import MissingConfigException
+
+    try:
+        entry = context.config_loader["credentials"].get(CREDENTIALS_KEY)
+    except MissingConfigException:
+        entry = None
+    if entry is None:
+        local = Path(context.project_path) / "conf" / "local"
+        entry = _load_local_credentials(local).get(CREDENTIALS_KEY)
+    if entry is not None and not isinstance(entry, Mapping):
+        raise ValueError(f"credentials entry '{CREDENTIALS_KEY}' must be a mapping of s3fs options")
+    return dict(entry) if entry else None
+
+
+class S3StorageHook:
+    """Applies the ``s3`` environment's storage settings; no-op when ``root`` is local."""
+
+    def __init__(self) -> None:
+        self.root: str | None = None
+
+    @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        config = context.config_loader["globals"]
+        root = str(config.get("root", ""))
+        credentials = _credentials(context) if split_s3_url(root) else None
+        on_s3 = configure_s3(root, config.get("s3_fs_args"), credentials)
+        self.root = root if on_s3 else None
+        if on_s3:
+            source = "credentials.yml entry 's3'" if credentials else "the AWS default chain"
+            logger.info("Storage root %s (credentials from %s)", root, source)
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
+        if self.root:
+            check_s3_access(self.root)
