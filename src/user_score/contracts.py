@@ -233,6 +233,9 @@ class GamesClean(pa.DataFrameModel):
     class Config:
         strict = True
         description = "Clean, typed, one row per game."
+        # Coerce dtypes: a batch whose every row is quarantined gives empty columns
+        # whose inferred dtypes (int64, object) would otherwise fail the contract.
+        coerce = True
 
     @pa.dataframe_check(name="lists_of_names")
     @classmethod
@@ -281,6 +284,9 @@ class ModelInputTable(pa.DataFrameModel):
     class Config:
         strict = True
         description = "Model input: features (see docs/data_contract.md) + target."
+        # Coerce dtypes: a batch whose every row is quarantined gives empty columns
+        # whose inferred dtypes (int64, object) would otherwise fail the contract.
+        coerce = True
 
 
 # ---------------------------------------------------------------------------
