@@ -10,6 +10,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
 .PHONY: install install-dev run test lint format demo-data contract-docs viz viz-build clean-data
+.PHONY: s3-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +51,6 @@ viz-build: install  ## static pipeline view in build/
 
 clean-data:  ## delete every generated dataset (keeps the embedded demo catalog)
 	find data -mindepth 2 -type f ! -name .gitkeep ! -path 'data/01_raw/games_catalog.csv' -delete
+
+s3-demo: install-dev  ## the whole loop with --env s3 against a local SeaweedFS (SERVE=1 keeps it running)
+	$(BIN)/python -m user_score.local_s3 demo $(if $(SERVE),--serve) -- $(KEDRO_ARGS)
