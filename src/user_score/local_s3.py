@@ -28,6 +28,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,6 +184,8 @@ def seaweedfs(base_dir: Path, bucket: str = DEFAULT_BUCKET) -> Iterator[LocalS3]
     identity_file.write_text(json.dumps(identities), encoding="utf-8")
     identity_file.chmod(0o600)
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(8)
+    # Unix socket paths are limited to ~100 bytes: keep them short, whatever base_dir is.
+    socket_dir = Path(tempfile.mkdtemp(prefix="weed-"))
     command = [
         weed,
         "-logtostderr",  # else glog also writes /tmp/weed.* files
@@ -203,13 +206,13 @@ def seaweedfs(base_dir: Path, bucket: str = DEFAULT_BUCKET) -> Iterator[LocalS3]
         "-filer",
         f"-filer.port={filer}",
         f"-filer.port.grpc={filer_grpc}",
-        f"-filer.localSocket={base_dir / 'filer.sock'}",
+        f"-filer.localSocket={socket_dir / 'filer.sock'}",
         "-s3",
         f"-s3.port={s3}",
         f"-s3.port.grpc={s3_grpc}",
         "-s3.port.iceberg=0",  # default fixed ports 8181/9101 would clash
         "-s3.port.lance=0",
-        f"-s3.localSocket={base_dir / 's3.sock'}",
+        f"-s3.localSocket={socket_dir / 's3.sock'}",
         f"-s3.config={identity_file}",
     ]
     environment = {**os.environ, "HOME": str(base_dir)}  # ignore ~/.seaweedfs/*.toml
@@ -241,6 +244,7 @@ def seaweedfs(base_dir: Path, bucket: str = DEFAULT_BUCKET) -> Iterator[LocalS3]
         yield server
     finally:
         _stop(process)
+        shutil.rmtree(socket_dir, ignore_errors=True)
         # weed's gRPC unix sockets are hard-coded to /tmp/seaweedfs-<role>-grpc-<port>.sock
         for role, port in (
             ("master", master_grpc),
