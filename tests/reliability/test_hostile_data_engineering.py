@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -351,3 +352,21 @@ def test_any_bytes_give_a_result_or_a_clear_error(content):
             assert str(path) in str(error)
             return
         assert_accounted(process(raw), rows_in=len(raw))
+
+
+def test_a_file_whose_every_row_is_invalid_is_a_successful_run(project_copy, kedro_run, tmp_path):
+    """Regression: empty typed columns used to break the GamesClean contract on save."""
+    path = tmp_path / "all_bad.csv"
+    path.write_text(
+        csv_text([good_row(title="", link=f"/game/switch/g{i}") for i in range(3)]),
+        encoding="utf-8",
+    )
+    kedro_run(
+        project_copy, pipeline_name="data_engineering", runtime_params={"raw_games_path": str(path)}
+    )
+    summary = json.loads(
+        (project_copy / "data/08_reporting/data_engineering_summary.json").read_text()
+    )
+    assert (summary["rows_in"], summary["rows_clean"], summary["rows_quarantined"]) == (3, 0, 3)
+    quarantine = pd.read_csv(project_copy / "data/02_intermediate/games_quarantine.csv")
+    assert quarantine["reason"].str.contains("title").all()

@@ -1,4 +1,4 @@
-"""Model integrity: SHA-256 recorded on save, verified on load; tampering stops with a clear error."""
+"""Model integrity: SHA-256 recorded on save, verified on load; tampering stops the run."""
 
 from __future__ import annotations
 
