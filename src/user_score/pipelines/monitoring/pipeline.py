@@ -1,8 +1,125 @@
-"""``monitoring``: to be built (issue 5)."""
+"""``monitoring``: drift, delayed-label performance, estimated performance, status, report.
 
-from kedro.pipeline import Pipeline
+``kedro run --pipeline monitoring --params run_date=YYYY-MM-DD[,fail_on=critical]``
+"""
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import (
+    assess_performance,
+    assess_status,
+    combine_history,
+    compute_drift,
+    enforce_fail_on,
+    history_row,
+    select_features,
+    select_labels,
+    select_predictions,
+)
+from .report import build_report
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Create the monitoring pipeline."""
-    return Pipeline([])
+    return Pipeline(
+        [
+            Node(
+                func=select_predictions,
+                inputs=["monitoring_predictions_partitions", "params:monitoring"],
+                outputs="monitoring_predictions",
+                name="select_monitoring_predictions",
+            ),
+            Node(
+                func=select_features,
+                inputs=["monitoring_features_partitions", "params:monitoring"],
+                outputs="monitoring_scored_features",
+                name="select_monitoring_features",
+            ),
+            Node(
+                func=select_labels,
+                inputs=["monitoring_actuals_partitions", "params:monitoring"],
+                outputs=[
+                    "monitoring_labels",
+                    "monitoring_labels_quarantine",
+                    "monitoring_label_intake",
+                ],
+                name="select_monitoring_labels",
+            ),
+            Node(
+                func=compute_drift,
+                inputs=[
+                    "reference_profile",
+                    "monitoring_scored_features",
+                    "monitoring_predictions",
+                    "params:monitoring",
+                ],
+                outputs=["drift_report", "drift_buckets"],
+                name="compute_drift",
+            ),
+            Node(
+                func=assess_performance,
+                inputs=[
+                    "monitoring_predictions",
+                    "monitoring_labels",
+                    "monitoring_scored_features",
+                    "performance_estimator",
+                    "reference_profile",
+                    "params:monitoring",
+                ],
+                outputs=["performance_report", "monitoring_matched_labels"],
+                name="assess_performance",
+            ),
+            Node(
+                func=assess_status,
+                inputs=[
+                    "drift_report",
+                    "performance_report",
+                    "monitoring_predictions",
+                    "monitoring_label_intake",
+                    "reference_profile",
+                    "params:monitoring",
+                ],
+                outputs="monitoring_status",
+                name="assess_status",
+            ),
+            Node(
+                func=history_row,
+                inputs="monitoring_status",
+                outputs="monitoring_history_partitions",
+                name="record_monitoring_history",
+            ),
+            Node(
+                func=combine_history,
+                inputs="monitoring_history_partitions",
+                outputs="monitoring_history",
+                name="combine_monitoring_history",
+            ),
+            Node(
+                func=build_report,
+                inputs=[
+                    "monitoring_status",
+                    "drift_report",
+                    "drift_buckets",
+                    "performance_report",
+                    "monitoring_matched_labels",
+                    "monitoring_history",
+                    "params:monitoring",
+                ],
+                outputs=[
+                    "monitoring_psi_chart",
+                    "monitoring_distribution_chart",
+                    "monitoring_predicted_vs_actual_chart",
+                    "monitoring_history_chart",
+                    "monitoring_report",
+                ],
+                name="build_monitoring_report",
+            ),
+            Node(
+                func=enforce_fail_on,
+                inputs=["monitoring_status", "monitoring_report", "params:monitoring"],
+                outputs=None,
+                name="enforce_fail_on",
+            ),
+        ],
+        tags="monitoring",
+    )
