@@ -11,6 +11,7 @@ export DO_NOT_TRACK := 1
 
 .PHONY: install install-dev run test lint format demo-data contract-docs viz viz-build clean-data
 .PHONY: s3-demo
+.PHONY: browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +26,7 @@ install-dev: $(BIN)/python  ## install the project with the dev extra
 run: install  ## run the default pipeline on the embedded demo data
 	$(BIN)/kedro run
 
-test: install-dev  ## lint, then the whole test suite
+test: install-dev browser-deps  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -54,3 +55,15 @@ clean-data:  ## delete every generated dataset (keeps the embedded demo catalog)
 
 s3-demo: install-dev  ## the whole loop with --env s3 against a local SeaweedFS (SERVE=1 keeps it running)
 	$(BIN)/python -m user_score.local_s3 demo $(if $(SERVE),--serve) -- $(KEDRO_ARGS)
+
+# Headless Chromium + chromedriver for the browser test of `kedro viz` (tests/viz),
+# from Debian's packages (never a browser download). Installs only when missing
+# and only as root (CI); elsewhere the browser tests skip without them.
+CHROMEDRIVER ?= /usr/bin/chromedriver
+browser-deps:  ## install Debian chromium + chromium-driver when missing (root only)
+	@if [ -x "$(CHROMEDRIVER)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium + chromium-driver (apt-get)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; \
+	else echo "browser-deps: $(CHROMEDRIVER) missing and not root: the browser tests will skip"; fi
