@@ -1,0 +1,90 @@
+"""training as a whole: in-memory catalog and a real Kedro session on the demo data."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from kedro.framework.project import configure_project
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+from kedro_datasets.json import JSONDataset
+from kedro_datasets.pickle import PickleDataset
+from kedro_datasets.text import TextDataset
+
+from tests.pipelines.training.conftest import small_budget, training_params
+from user_score.model import UserScoreModel
+from user_score.pipeline_registry import register_pipelines
+from user_score.pipelines.training import create_pipeline
+
+TRAINING_OUTPUTS = {
+    "model",
+    "oof_predictions",
+    "training_metrics",
+    "feature_drivers",
+    "predicted_vs_actual_plot",
+    "residuals_plot",
+    "feature_drivers_plot",
+    "model_card",
+}
+
+
+def test_training_reads_model_input_and_composes_monitoring_reference():
+    pipeline = create_pipeline()
+    assert "model_input_table" in pipeline.inputs()
+    assert pipeline.all_outputs() >= TRAINING_OUTPUTS
+    # __default__ = data_engineering then training (and the other pipelines)
+    configure_project("user_score")
+    default = register_pipelines()["__default__"]
+    names = [node.name for node in default.nodes]
+    assert names.index("create_model_input_table") < names.index("evaluate_grouped_cv")
+
+
+def test_pipeline_runs_on_an_in_memory_catalog(demo_model_input, tmp_path):
+    training_only = create_pipeline().only_nodes_with_tags("training")
+    catalog = DataCatalog(
+        {
+            "model_input_table": MemoryDataset(demo_model_input),
+            "params:training": MemoryDataset(small_budget(training_params())),
+            # file-backed, so the runner does not release them after their last use
+            "model": PickleDataset(filepath=str(tmp_path / "model.pkl")),
+            "training_metrics": JSONDataset(filepath=str(tmp_path / "metrics.json")),
+            "model_card": TextDataset(filepath=str(tmp_path / "model_card.md")),
+        }
+    )
+    SequentialRunner().run(training_only, catalog)
+    model = catalog.load("model")
+    assert isinstance(model, UserScoreModel)
+    metrics = catalog.load("training_metrics")
+    assert metrics["model_version"] == model.model_version
+    labelled = demo_model_input.loc[demo_model_input["is_labelled"]]
+    predicted = model.predict(labelled)
+    assert predicted["predicted_user_score"].corr(labelled["user_score"]) > 0.6
+    assert catalog.load("model_card").startswith("# Model card")
+
+
+def test_kedro_session_trains_on_the_demo_data(project_copy, kedro_run):
+    kedro_run(project_copy, pipeline_name="data_engineering")
+    kedro_run(
+        project_copy,
+        pipeline_name="training",
+        # like `kedro run --params training.cv.n_repeats=1,...` (the CLI nests dotted keys)
+        runtime_params={
+            "training": {
+                "cv": {"n_repeats": 1},
+                "lightgbm": {"tuning": {"max_rounds": 300}},
+                "interval": {"calibration_folds": 3},
+            }
+        },
+    )
+    data = project_copy / "data"
+    metrics = json.loads((data / "08_reporting/training_metrics.json").read_text())
+    assert metrics["protocols"]["grouped_cv"]["n_repeats"] == 1  # runtime params applied
+    versions = list((data / "06_models/model.pkl").iterdir())
+    assert len(versions) == 1 and (versions[0] / "model.pkl").exists()
+    oof = pd.read_parquet(data / "07_model_output/oof_predictions.parquet")
+    assert list(oof.columns) == ["game_id", "user_score", "oof_prediction", "repeat", "fold"]
+    for chart in ("predicted_vs_actual", "residuals_by_year_platform", "feature_drivers"):
+        assert json.loads((data / f"08_reporting/{chart}.json").read_text())["data"]
+    card = (data / "08_reporting/model_card.md").read_text()
+    assert metrics["model_version"] in card
