@@ -32,7 +32,7 @@ from filelock import FileLock, Timeout
 from kedro.framework.hooks import hook_impl
 
 from user_score.catalog import dataset_location
-from user_score.datasets.atomic_fs import install_atomic_local_writes
+from user_score.datasets.atomic_fs import install_atomic_writes
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +47,12 @@ class AtomicWritesHook:
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
-        install_atomic_local_writes()
+        install_atomic_writes()
 
     @hook_impl
     def before_node_run(self, node: Any, catalog: Any, inputs: Any) -> None:
         # ParallelRunner workers started with "spawn" never see after_context_created.
-        install_atomic_local_writes()
+        install_atomic_writes()
 
 
 # ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ calls it when a Kedro context is created. See ``docs/reliability.md``.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -240,8 +241,117 @@ class AtomicLocalFileSystem(LocalFileSystem):
         return AtomicTextFile(handle, **text_kwargs)
 
 
-def install_atomic_local_writes() -> None:
-    """Make ``fsspec.filesystem("file")`` (and ``"local"``) atomic for writes. Idempotent."""
+@functools.cache
+def _atomic_s3_filesystem_class() -> type | None:
+    """``s3fs.S3FileSystem`` whose plain writes commit only on a clean exit (None without s3fs).
+
+    An S3 object appears only when its upload completes, so a *kill* never
+    leaves a partial object. But s3fs completes the upload in ``close()``,
+    which the ``with`` block calls even when the serialiser raised half-way:
+    the partial content would be published. This subclass opens writes with
+    ``autocommit=False`` (always a multipart upload), completes the upload on a
+    clean exit and aborts it on an exception or when the handle is dropped.
+    """
+    try:
+        import s3fs
+        from s3fs.core import S3File
+    except ImportError:  # pragma: no cover - s3fs is a project dependency
+        return None
+
+    class AtomicS3File(S3File):
+        """S3 write handle: upload parts as usual, complete only if nothing failed."""
+
+        _abort = False
+
+        def discard(self) -> None:
+            self._abort = True
+            self.close()
+
+        def close(self) -> None:
+            if self.closed:
+                return
+            if self._abort:
+                with suppress(Exception):
+                    S3File.discard(self)  # abort the multipart upload
+                self.closed = True
+                return
+            try:
+                super().close()  # uploads the remaining parts; autocommit=False: no commit
+                self.commit()
+            except BaseException:
+                with suppress(Exception):
+                    S3File.discard(self)
+                raise
+
+        def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+            if exc_type is not None:
+                self._abort = True
+            self.close()
+
+        def __del__(self) -> None:
+            with suppress(Exception):
+                if not self.closed:
+                    self.discard()
+
+    class AtomicS3FileSystem(s3fs.S3FileSystem):
+        """``S3FileSystem`` whose plain write-mode ``open`` publishes only complete objects."""
+
+        def open(
+            self,
+            path: str,
+            mode: str = "rb",
+            block_size: Any = None,
+            cache_options: Any = None,
+            compression: Any = None,
+            **kwargs: Any,
+        ) -> Any:
+            if (
+                mode not in _ATOMIC_MODES
+                or compression is not None
+                or self._intrans
+                or kwargs.get("autocommit", True) is False
+            ):
+                return super().open(
+                    path,
+                    mode=mode,
+                    block_size=block_size,
+                    cache_options=cache_options,
+                    compression=compression,
+                    **kwargs,
+                )
+            text_kwargs = {
+                k: kwargs.pop(k) for k in ("encoding", "errors", "newline") if k in kwargs
+            }
+            handle = self._open(
+                self._strip_protocol(path),
+                mode="wb",
+                block_size=block_size,
+                autocommit=False,
+                cache_options=cache_options,
+                **kwargs,
+            )
+            handle.__class__ = AtomicS3File  # same layout; adds commit-on-success only
+            if "b" in mode:
+                return handle
+            return AtomicTextFile(handle, **text_kwargs)
+
+    return AtomicS3FileSystem
+
+
+def install_atomic_writes() -> None:
+    """Make fsspec's local (``file``, ``local``) and S3 (``s3``, ``s3a``) writes atomic.
+
+    Idempotent; affects file systems created afterwards in this process.
+    """
     for protocol in ("file", "local"):
         if fsspec.get_filesystem_class(protocol) is not AtomicLocalFileSystem:
             fsspec.register_implementation(protocol, AtomicLocalFileSystem, clobber=True)
+    atomic_s3 = _atomic_s3_filesystem_class()
+    if atomic_s3 is not None:
+        for protocol in ("s3", "s3a"):
+            if fsspec.get_filesystem_class(protocol) is not atomic_s3:
+                fsspec.register_implementation(protocol, atomic_s3, clobber=True)
+
+
+#: Backwards-compatible name.
+install_atomic_local_writes = install_atomic_writes

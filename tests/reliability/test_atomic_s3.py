@@ -1,0 +1,65 @@
+"""Atomic outputs on S3 (local SeaweedFS): a save failing mid-stream publishes nothing."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import s3fs
+from kedro_datasets.json import JSONDataset
+from kedro_datasets.pandas import CSVDataset
+from kedro_datasets.pickle import PickleDataset
+
+from tests.s3.conftest import isolated_aws_env, s3_server  # noqa: F401 - fixture
+from user_score.datasets.atomic_fs import install_atomic_writes
+
+pytestmark = pytest.mark.s3
+
+
+class Unpicklable:
+    def __reduce__(self):
+        raise RuntimeError("cannot pickle this (injected)")
+
+
+@pytest.fixture
+def s3_prefix(s3_server, monkeypatch, tmp_path):  # noqa: F811 - fixture use
+    isolated_aws_env(monkeypatch, tmp_path)
+    for name, value in s3_server.aws_env().items():
+        monkeypatch.setenv(name, value)
+    s3fs.S3FileSystem.clear_instance_cache()
+    install_atomic_writes()
+    yield f"s3://{s3_server.bucket}/atomic-{uuid.uuid4().hex[:8]}"
+    s3fs.S3FileSystem.clear_instance_cache()
+
+
+def _objects(server, prefix: str) -> dict[str, int]:
+    bucket_prefix = prefix.split("/", 3)[3] + "/"
+    return server.list_objects(bucket_prefix)
+
+
+def test_a_failed_s3_save_keeps_the_previous_object_and_no_upload(s3_server, s3_prefix):  # noqa: F811
+    summary = JSONDataset(filepath=f"{s3_prefix}/summary.json")
+    model = PickleDataset(filepath=f"{s3_prefix}/model.pkl")
+    table = CSVDataset(filepath=f"{s3_prefix}/predictions.csv")
+    summary.save({"rows_in": 3})
+    model.save({"v": 1})
+    before = _objects(s3_server, s3_prefix)
+    assert len(before) == 2
+
+    with pytest.raises(Exception, match="not JSON serializable"):
+        summary.save({"rows": list(range(300_000)), "bad": object()})  # > one 5 MiB part
+    with pytest.raises(Exception, match="injected"):
+        model.save([list(range(100_000)), Unpicklable()])
+    with pytest.raises(Exception, match="not JSON serializable"):
+        JSONDataset(filepath=f"{s3_prefix}/new.json").save({"a": list(range(10)), "b": object()})
+
+    assert _objects(s3_server, s3_prefix) == before  # nothing partial published, nothing new
+    assert summary.load() == {"rows_in": 3}
+    assert model.load() == {"v": 1}
+    uploads = s3_server.client().list_multipart_uploads(Bucket=s3_server.bucket)
+    assert uploads.get("Uploads", []) == []  # aborted, not left behind
+
+    import pandas as pd
+
+    table.save(pd.DataFrame({"id": [1, 2]}))  # ordinary saves still work
+    assert table.load()["id"].tolist() == [1, 2]
