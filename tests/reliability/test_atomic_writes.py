@@ -38,14 +38,14 @@ from user_score.datasets import ModelArtifactDataset
 from user_score.datasets.atomic_fs import (
     AtomicLocalFile,
     AtomicLocalFileSystem,
-    install_atomic_local_writes,
+    install_atomic_writes,
     is_temp_file,
 )
 
 
 @pytest.fixture(autouse=True)
 def _atomic_writes_installed() -> None:
-    install_atomic_local_writes()
+    install_atomic_writes()
 
 
 def _frame(rows: int = 2_000, tag: str = "v1") -> pd.DataFrame:
@@ -282,9 +282,9 @@ KILLED_WRITER = textwrap.dedent(
     import sys
     import pandas as pd
     from kedro_datasets.pandas import CSVDataset
-    from user_score.datasets.atomic_fs import install_atomic_local_writes
+    from user_score.datasets.atomic_fs import install_atomic_writes
 
-    install_atomic_local_writes()
+    install_atomic_writes()
     frame = pd.DataFrame({"id": range(400_000), "text": "x" * 40})
     dataset = CSVDataset(filepath=sys.argv[1], save_args={"index": False})
     while True:  # keep rewriting until killed
@@ -317,7 +317,7 @@ def test_sigkill_mid_write_leaves_a_complete_file_or_none(tmp_path):
     litter = _temp_files(tmp_path)
     assert litter, "the kill should have interrupted a write"
     # The next write cleans up what the killed writer left.
-    install_atomic_local_writes()
+    install_atomic_writes()
     CSVDataset(filepath=str(target)).save(_frame(5))
     assert _temp_files(tmp_path) == []
 

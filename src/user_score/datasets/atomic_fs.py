@@ -27,9 +27,10 @@ temp directory is on another file system; a transaction is also process-wide
 state on a cached file system instance, and Kedro calls no hook when
 ``catalog.save`` itself raises, so a failed save could leave it open.
 
-:func:`install_atomic_local_writes` registers the class for the ``file`` and
-``local`` protocols; the project hook :class:`user_score.hooks.AtomicWritesHook`
-calls it when a Kedro context is created. See ``docs/reliability.md``.
+:func:`install_atomic_writes` registers the class for the ``file`` and
+``local`` protocols (and an S3 counterpart for ``s3``/``s3a``); the project
+hook :class:`user_score.hooks.AtomicWritesHook` calls it when a Kedro context
+is created. See ``docs/reliability.md``.
 """
 
 from __future__ import annotations
@@ -351,7 +352,3 @@ def install_atomic_writes() -> None:
         for protocol in ("s3", "s3a"):
             if fsspec.get_filesystem_class(protocol) is not atomic_s3:
                 fsspec.register_implementation(protocol, atomic_s3, clobber=True)
-
-
-#: Backwards-compatible name.
-install_atomic_local_writes = install_atomic_writes
