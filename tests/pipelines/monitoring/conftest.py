@@ -164,6 +164,8 @@ def simulate_production(
 ) -> Production:
     """Score ``games`` in ``days`` daily batches; labels arrive 7-14 days after scoring."""
     rng = np.random.default_rng(seed)
+    # The generator lists base games before DLCs and ports: release them in random order.
+    games = games.sample(frac=1.0, random_state=seed).reset_index(drop=True)
     predictions, features, labels = {}, {}, []
     for offset, rows in enumerate(np.array_split(np.arange(len(games)), days)):
         day_games = games.iloc[rows]
