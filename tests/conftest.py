@@ -92,3 +92,18 @@ def data_files(project_path: Path) -> list[str]:
         for path in (project_path / "data").rglob("*")
         if path.is_file() and path.name != DEMO_CATALOG.name
     )
+
+
+@pytest.fixture(scope="session")
+def demo_run_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project copy in which the default pipeline (``kedro run``) ran once on the demo data.
+
+    Shared, read-mostly, by tests that inspect a finished run (tests/viz,
+    tests/notebooks) so the suite pays for one default run only.
+    ``USER_SCORE_TEST_DEMO_RUN=<finished project copy>`` reuses one while iterating.
+    """
+    if os.environ.get("USER_SCORE_TEST_DEMO_RUN"):
+        return Path(os.environ["USER_SCORE_TEST_DEMO_RUN"])
+    project = copy_project(tmp_path_factory.mktemp("demo_run") / "project")
+    run_session(project)
+    return project

@@ -1,0 +1,135 @@
+"""Fixtures of the kedro-viz tests: a static build of a finished demo run, served on
+127.0.0.1, and a hermetic headless Chromium (Debian ``chromium`` + ``chromium-driver``,
+installed by ``make browser-deps``)."""
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.viz.registry import registered_pipelines
+
+ARTIFACT_DIR = PROJECT_ROOT / "test-artifacts" / "viz"
+CHROME_BIN = os.environ.get("CHROME_BIN", "/usr/lib/chromium/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+VIEWPORT = (1600, 1000)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``pipeline_id``: every pipeline the project registers, read from its own registry."""
+    if "pipeline_id" in metafunc.fixturenames:
+        metafunc.parametrize("pipeline_id", sorted(registered_pipelines(PROJECT_ROOT)))
+
+
+@pytest.fixture(scope="session")
+def artifact_dir() -> Path:
+    ARTIFACT_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACT_DIR
+
+
+@pytest.fixture(scope="session")
+def viz_pipelines(demo_run_project: Path) -> dict[str, Any]:
+    return registered_pipelines(demo_run_project)
+
+
+@pytest.fixture(scope="session")
+def viz_build(demo_run_project: Path, artifact_dir: Path) -> Path:
+    """``kedro viz build --include-previews`` of the finished demo run: the site folder."""
+    build_dir = demo_run_project / "build"
+    shutil.rmtree(build_dir, ignore_errors=True)  # the build never deletes stale files
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "kedro", "viz", "build", "--include-previews"],
+        cwd=demo_run_project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    (artifact_dir / "kedro-viz-build.log").write_text(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert (build_dir / "index.html").is_file()
+    return build_dir
+
+
+@pytest.fixture(scope="session")
+def api_main(viz_build: Path) -> dict[str, Any]:
+    return json.loads((viz_build / "api" / "main").read_text())
+
+
+@pytest.fixture(scope="session")
+def base_url(viz_build: Path) -> Iterator[str]:
+    """The static site on a free port of 127.0.0.1."""
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(viz_build))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Headless Chromium that can reach nothing but 127.0.0.1."""
+    missing = [path for path in (CHROME_BIN, CHROMEDRIVER) if not os.path.exists(path)]
+    if missing:
+        message = f"{missing} missing: run `make browser-deps` (Debian chromium + chromium-driver)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROME_BIN
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--no-proxy-server",  # ignore http(s)_proxy of the environment
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",  # offline by design
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        f"--window-size={VIEWPORT[0]},{VIEWPORT[1]}",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": VIEWPORT[0], "height": VIEWPORT[1], "deviceScaleFactor": 1, "mobile": False},
+    )
+    # Every page load starts from empty kedro-viz state: the stored active pipeline
+    # would otherwise race with (and override) the ?pid= we open, and the
+    # onboarding "feature hints" popover would cover the flowchart.
+    browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {
+            "source": "try{localStorage.clear();localStorage.setItem('KedroViz',"
+            "JSON.stringify({showFeatureHints:false}));}catch(e){}"
+        },
+    )
+    yield browser
+    browser.quit()
