@@ -29,6 +29,7 @@ No key value is ever logged or put in an error message.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
@@ -110,6 +111,22 @@ def configure_s3(
     for protocol in S3_PROTOCOLS:
         fsspec.config.conf[protocol] = copy.deepcopy(options)
     return True
+
+
+def clear_s3_instances() -> None:
+    """Forget cached S3 file systems (s3fs's and any registered subclass's).
+
+    fsspec caches instances by constructor arguments only, so an instance made
+    under other ``AWS_*`` variables would otherwise be reused.
+    """
+    import s3fs
+
+    classes = {s3fs.S3FileSystem}
+    for protocol in S3_PROTOCOLS:
+        with contextlib.suppress(Exception):
+            classes.add(fsspec.get_filesystem_class(protocol))
+    for cls in classes:
+        cls.clear_instance_cache()
 
 
 def _s3_filesystem() -> Any:
@@ -268,6 +285,7 @@ class S3StorageHook:
         config = context.config_loader["globals"]
         root = str(config.get("root", ""))
         credentials = _credentials(context) if split_s3_url(root) else None
+        clear_s3_instances()
         on_s3 = configure_s3(root, config.get("s3_fs_args"), credentials)
         self.root = root if on_s3 else None
         if on_s3:

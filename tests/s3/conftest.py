@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import DEMO_CATALOG, copy_project
 from user_score.local_s3 import LocalS3, seaweedfs, weed_binary
-from user_score.storage import configure_s3
+from user_score.storage import clear_s3_instances, configure_s3
 
 
 @pytest.fixture(scope="session")
@@ -33,11 +33,9 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS3]:
 @pytest.fixture(autouse=True)
 def _fresh_s3_state() -> Iterator[None]:
     """No s3fs instance or fsspec S3 default survives from one test to the next."""
-    import s3fs
-
-    s3fs.S3FileSystem.clear_instance_cache()
+    clear_s3_instances()
     yield
-    s3fs.S3FileSystem.clear_instance_cache()
+    clear_s3_instances()
     configure_s3("data", None, None)
 
 

@@ -20,9 +20,10 @@ import pytest
 
 from tests.conftest import run_session
 from tests.s3.conftest import S3Run, make_s3_run
+from user_score import storage
 from user_score.catalog import ContractDataCatalog, dataset_location
 from user_score.local_s3 import LocalS3
-from user_score.storage import StorageAccessError
+from user_score.storage import StorageAccessError, clear_s3_instances
 
 pytestmark = pytest.mark.s3
 
@@ -91,14 +92,12 @@ def closed_port() -> int:
 @pytest.fixture(scope="module")
 def default_run(s3_server: LocalS3, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The default pipeline with ``--env s3`` in a project copy, demo raw data in the bucket."""
-    import s3fs
-
     tmp_path = tmp_path_factory.mktemp("s3-default-run")
     with pytest.MonkeyPatch.context() as monkeypatch:
         s3 = make_s3_run(s3_server, monkeypatch, tmp_path)
         s3.upload_demo_raw()
         before = project_files(s3.project)
-        s3fs.S3FileSystem.clear_instance_cache()
+        clear_s3_instances()
         run_session(s3.project, env="s3")
         after = project_files(s3.project)
         locations, registered = persisted_datasets(s3.project)
@@ -239,7 +238,7 @@ def test_unreachable_endpoint_fails_clearly_not_a_hang(s3_run: S3Run):
 
 @pytest.mark.parametrize("conf_env", ["local", "s3"])
 def test_credentials_yml_instead_of_environment_variables(
-    s3_server: LocalS3, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog, conf_env
+    s3_server: LocalS3, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, conf_env
 ):
     s3 = make_s3_run(s3_server, monkeypatch, tmp_path)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3"):
@@ -253,11 +252,20 @@ def test_credentials_yml_instead_of_environment_variables(
         encoding="utf-8",
     )
     s3.upload_demo_raw()
-    caplog.set_level("DEBUG")
+    # Spy on the module's logger (Kedro's logging setup replaces handlers).
+    records: list[str] = []
+    real_info = storage.logger.info
+
+    def spy(message: str, *args: Any, **kwargs: Any) -> None:
+        records.append(message % args)
+        real_info(message, *args, **kwargs)
+
+    monkeypatch.setattr(storage.logger, "info", spy)
     run_session(s3.project, pipeline_name="data_engineering", env="s3")
     assert "03_primary/games_clean.parquet" in s3.objects()
-    assert "credentials.yml entry 's3'" in caplog.text
-    assert s3_server.secret_key not in caplog.text
+    log = "\n".join(records)
+    assert "credentials.yml entry 's3'" in log
+    assert s3_server.secret_key not in log
 
 
 def test_catalog_names_endpoint_and_bucket_on_auth_failure(s3_server: LocalS3, tmp_path):
