@@ -1,0 +1,250 @@
+"""Nodes of the ``scoring`` pipeline.
+
+batch_input (one day, text) -> row contract (quarantine) -> stateless features
+-> the model artifact's own preprocessing and predict (chunked) -> predictions,
+scored_features, scoring_quarantine, scoring_summary.
+
+Every input row ends in exactly one of: scored, quarantined. The nodes are
+vectorised end to end: per-value parsing (dates, list strings, titles) runs
+once per *distinct* value, and the model is called on chunks of
+``chunk_size`` rows so the working memory of a large day stays flat.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from user_score.contracts import BATCH_COLUMNS, BatchInputRow, split_by_contract
+from user_score.features import build_features, parse_raw_games
+from user_score.model import INPUT_FEATURES
+
+logger = logging.getLogger(__name__)
+
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PREDICTION_COLUMNS: list[str] = [
+    "id",
+    "prediction_date",
+    "predicted_user_score",
+    "prediction_lower",
+    "prediction_upper",
+    "model_version",
+    "features_hash",
+]
+SCORED_FEATURE_COLUMNS: list[str] = ["id", *INPUT_FEATURES]
+QUARANTINE_COLUMNS: list[str] = ["source_row", *BATCH_COLUMNS, "reason"]
+
+
+def check_run_date(run_date: Any) -> str:
+    """Return ``run_date`` as ``YYYY-MM-DD``; raise if it is not a real calendar day."""
+    text = str(run_date).strip()
+    if not ISO_DAY.match(text) or pd.isna(pd.to_datetime(text, errors="coerce")):
+        raise ValueError(
+            f"run_date must be a calendar day YYYY-MM-DD (got {run_date!r}); "
+            "pass it as `--params run_date=2021-03-01`"
+        )
+    return text
+
+
+def validate_batch_input(
+    batch_input: pd.DataFrame, params: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Apply the ``BatchInputRow`` row contract to one day's batch.
+
+    Columns other than the eight batch columns (for example a leaked
+    ``user_score``) are dropped here and never reach features or the model.
+    An id that occurs several times is ambiguous: *every* copy is quarantined
+    (``id: unique``), so no id is ever scored twice or attributed to the wrong row.
+
+    Args:
+        batch_input: The day's file, every column as text (file contract ``BatchInput``).
+        params: ``params:scoring`` (``run_date``).
+
+    Returns:
+        ``(valid_rows, rejected_rows, intake)``: valid rows (batch columns plus
+        ``source_row``, the 0-based data row in the file), rejected rows
+        unchanged with ``source_row`` and ``reason``, and the intake facts
+        (``run_date``, ``rows_in``, ``ignored_columns``, start time).
+    """
+    started = time.perf_counter()
+    run_date = check_run_date(params["run_date"])
+    ignored = [column for column in batch_input.columns if column not in BATCH_COLUMNS]
+    if ignored:
+        logger.warning("batch_input %s: ignoring extra columns %s", run_date, ignored)
+    rows = batch_input.loc[:, list(BATCH_COLUMNS)].reset_index(drop=True)
+    rows.insert(0, "source_row", np.arange(len(rows), dtype="int64"))
+    with warnings.catch_warnings():
+        # pandera warns when a custom check returns a frame-length boolean; harmless.
+        warnings.simplefilter("ignore", UserWarning)
+        valid, rejected = split_by_contract(rows, BatchInputRow)
+    logger.info(
+        "batch_input %s: %d rows, %d rejected by the row contract",
+        run_date,
+        len(rows),
+        len(rejected),
+    )
+    intake = {
+        "run_date": run_date,
+        "rows_in": len(rows),
+        "ignored_columns": ignored,
+        "validation_seconds": time.perf_counter() - started,
+    }
+    return valid, rejected, intake
+
+
+def build_scoring_features(valid_rows: pd.DataFrame) -> pd.DataFrame:
+    """Type the valid rows and compute the stateless features, exactly as training did.
+
+    Uses :func:`user_score.features.parse_raw_games` and
+    :func:`user_score.features.build_features`, the functions that built
+    ``model_input_table``; everything fitted stays inside the model artifact.
+
+    Returns:
+        ``id`` plus the :data:`user_score.model.INPUT_FEATURES` columns, one row
+        per valid row, in input order.
+    """
+    started = time.perf_counter()
+    typed = parse_raw_games(valid_rows)
+    features = build_features(typed)
+    features.insert(0, "id", valid_rows["id"].astype(str).to_numpy())
+    features = features.loc[:, SCORED_FEATURE_COLUMNS].reset_index(drop=True)
+    features.attrs["build_seconds"] = time.perf_counter() - started
+    return features
+
+
+def predict_batch(
+    scoring_features: pd.DataFrame, model: Any, params: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Score the features with the model artifact, ``chunk_size`` rows at a time.
+
+    Args:
+        scoring_features: Output of :func:`build_scoring_features`.
+        model: The ``model`` artifact (:class:`user_score.model.UserScoreModel`).
+        params: ``params:scoring`` (``run_date``, ``chunk_size``).
+
+    Returns:
+        ``(predictions, scored_features, model_report)``: predictions with the
+        80 % interval, ``model_version`` and ``features_hash``; the features
+        exactly as scored (for monitoring's drift); and the model facts for the
+        summary (``model_version``, unseen-category counts per feature).
+    """
+    started = time.perf_counter()
+    run_date = check_run_date(params["run_date"])
+    chunk_size = max(int(params.get("chunk_size", 200_000)), 1)
+    version = str(model.model_version)
+    feature_seconds = float(scoring_features.attrs.pop("build_seconds", 0.0))
+    parts: list[pd.DataFrame] = []
+    unseen: dict[str, int] = {}
+    for start in range(0, len(scoring_features), chunk_size):
+        chunk = scoring_features.iloc[start : start + chunk_size]
+        features = chunk.loc[:, INPUT_FEATURES]
+        scored = model.predict(features)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "id": chunk["id"].to_numpy(),
+                    "predicted_user_score": scored["predicted_user_score"].to_numpy(),
+                    "prediction_lower": scored["prediction_lower"].to_numpy(),
+                    "prediction_upper": scored["prediction_upper"].to_numpy(),
+                    "features_hash": model.features_hash(features).to_numpy(),
+                }
+            )
+        )
+        for column, count in model.preprocessor.unseen_counts(features).items():
+            unseen[column] = unseen.get(column, 0) + int(count)
+    if parts:
+        predictions = pd.concat(parts, ignore_index=True)
+    else:
+        predictions = pd.DataFrame(
+            {
+                "id": pd.Series(dtype=str),
+                **{
+                    column: pd.Series(dtype="float64")
+                    for column in ("predicted_user_score", "prediction_lower", "prediction_upper")
+                },
+                "features_hash": pd.Series(dtype=str),
+            }
+        )
+        unseen = {column: 0 for column in model.preprocessor.unseen_counts(scoring_features)}
+    predictions["prediction_date"] = run_date
+    predictions["model_version"] = version
+    predictions = predictions.loc[:, PREDICTION_COLUMNS]
+    for column in ("id", "prediction_date", "model_version", "features_hash"):
+        predictions[column] = predictions[column].astype(str)
+    logger.info(
+        "scored %d rows for %s with model %s; unseen categories: %s",
+        len(predictions),
+        run_date,
+        version,
+        unseen,
+    )
+    report = {
+        "model_version": version,
+        "unseen_categories": unseen,
+        "rows_scored": len(predictions),
+        "ids_scored_twice": int(predictions["id"].duplicated().sum()),
+        "feature_seconds": feature_seconds,
+        "prediction_seconds": time.perf_counter() - started,
+    }
+    return predictions, scoring_features, report
+
+
+def build_scoring_quarantine(rejected_rows: pd.DataFrame) -> pd.DataFrame:
+    """The day's rejected rows, unchanged, with ``source_row`` and ``reason``."""
+    return rejected_rows.reindex(columns=QUARANTINE_COLUMNS).reset_index(drop=True)
+
+
+def summarise_scoring(
+    intake: dict[str, Any],
+    rejected_rows: pd.DataFrame,
+    model_report: dict[str, Any],
+) -> dict[str, Any]:
+    """Account for every input row; fail loudly if one is missing or scored twice.
+
+    Returns:
+        The ``scoring_summary`` JSON: run_date, rows in / scored / quarantined,
+        per-reason counts, unseen categories per feature, model_version, duration.
+
+    Raises:
+        ValueError: If ``rows_in != rows_scored + rows_quarantined`` or an id
+            was scored twice.
+    """
+    reasons = (
+        rejected_rows["reason"].str.split("; ").explode().value_counts().sort_index()
+        if len(rejected_rows)
+        else pd.Series(dtype=int)
+    )
+    summary = {
+        "run_date": intake["run_date"],
+        "rows_in": int(intake["rows_in"]),
+        "rows_scored": int(model_report["rows_scored"]),
+        "rows_quarantined": len(rejected_rows),
+        "quarantine_reasons": {str(k): int(v) for k, v in reasons.items()},
+        "unseen_categories": {k: int(v) for k, v in model_report["unseen_categories"].items()},
+        "model_version": model_report["model_version"],
+        "ignored_columns": list(intake["ignored_columns"]),
+        "stage_seconds": {
+            "validation": round(float(intake["validation_seconds"]), 3),
+            "features": round(float(model_report["feature_seconds"]), 3),
+            "prediction": round(float(model_report["prediction_seconds"]), 3),
+        },
+    }
+    summary["duration_seconds"] = round(sum(summary["stage_seconds"].values()), 3)
+    summary["invariant_holds"] = (
+        summary["rows_scored"] + summary["rows_quarantined"] == summary["rows_in"]
+    )
+    if not summary["invariant_holds"]:
+        raise ValueError(
+            f"scoring lost rows for {summary['run_date']}: rows_in={summary['rows_in']} but "
+            f"scored + quarantined = {summary['rows_scored'] + summary['rows_quarantined']}"
+        )
+    if model_report["ids_scored_twice"]:
+        raise ValueError(f"scoring for {summary['run_date']} scored an id twice")
+    logger.info("scoring_summary: %s", summary)
+    return summary

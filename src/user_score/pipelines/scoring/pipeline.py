@@ -1,0 +1,58 @@
+"""``scoring``: one day's ``batch_input`` + ``model`` -> predictions, features, quarantine, summary.
+
+``kedro run --pipeline scoring --params run_date=YYYY-MM-DD``
+"""
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import (
+    build_scoring_features,
+    build_scoring_quarantine,
+    predict_batch,
+    summarise_scoring,
+    validate_batch_input,
+)
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Create the scoring pipeline.
+
+    ``predictions`` and ``scored_features`` are written by one node, after the
+    model has been loaded and every valid row scored: a broken file or a
+    missing model leaves no predictions (and no features) for the day.
+    """
+    return Pipeline(
+        [
+            Node(
+                func=validate_batch_input,
+                inputs=["batch_input", "params:scoring"],
+                outputs=["scoring_valid_rows", "scoring_rejected_rows", "scoring_intake"],
+                name="validate_batch_input",
+            ),
+            Node(
+                func=build_scoring_quarantine,
+                inputs="scoring_rejected_rows",
+                outputs="scoring_quarantine",
+                name="build_scoring_quarantine",
+            ),
+            Node(
+                func=build_scoring_features,
+                inputs="scoring_valid_rows",
+                outputs="scoring_features",
+                name="build_scoring_features",
+            ),
+            Node(
+                func=predict_batch,
+                inputs=["scoring_features", "model", "params:scoring"],
+                outputs=["predictions", "scored_features", "scoring_model_report"],
+                name="predict_batch",
+            ),
+            Node(
+                func=summarise_scoring,
+                inputs=["scoring_intake", "scoring_rejected_rows", "scoring_model_report"],
+                outputs="scoring_summary",
+                name="summarise_scoring",
+            ),
+        ],
+        tags="scoring",
+    )

@@ -1,0 +1,64 @@
+"""Fixtures for scoring tests: the demo model input table and a small model fitted on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import DEMO_CATALOG
+from user_score.contracts import BATCH_COLUMNS
+from user_score.model import INPUT_FEATURES, UserScoreModel
+from user_score.pipelines.data_engineering.nodes import (
+    clean_games,
+    create_model_input_table,
+    split_raw_games,
+)
+
+
+@pytest.fixture(scope="session")
+def demo_games() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(games_clean, model_input_table)`` of the embedded demo catalog."""
+    valid, _, _ = split_raw_games(pd.read_csv(DEMO_CATALOG, dtype=str))
+    games, _ = clean_games(valid)
+    return games, create_model_input_table(games)
+
+
+@pytest.fixture(scope="session")
+def demo_model(demo_games) -> UserScoreModel:
+    """A small model (few trees) fitted on the labelled demo rows."""
+    _, table = demo_games
+    labelled = table[table["is_labelled"]].reset_index(drop=True)
+    residuals = np.random.default_rng(0).normal(0.0, 0.6, len(labelled))
+    return UserScoreModel.fit(
+        labelled[INPUT_FEATURES],
+        labelled["user_score"],
+        oof_residuals=residuals,
+        lgbm_params={"n_estimators": 40},
+        metadata={"model_version": "test-model"},
+    )
+
+
+def batch_row(**overrides: Any) -> dict[str, Any]:
+    """One valid batch row (text values, as the CSV is read)."""
+    row = {
+        "id": "g-1",
+        "title": "Star Quest",
+        "platform": "Switch",
+        "date": "2020-05-01",
+        "meta_score": "80",
+        "esrb_rating": "E",
+        "developers": "['Nintendo']",
+        "genres": "['Action', 'Platformer']",
+    }
+    row.update(overrides)
+    return row
+
+
+def batch_frame(*rows: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=list(BATCH_COLUMNS)).astype(object)
+
+
+SCORING_PARAMS = {"run_date": "2021-03-01", "chunk_size": 3}
