@@ -1,0 +1,118 @@
+"""scoring through real Kedro sessions: file-level failures, idempotent reruns, the default run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+from tests.pipelines.scoring.conftest import batch_frame, batch_row
+from user_score.catalog import ContractViolationError, DatasetReadError
+
+DAY = "2021-03-01"
+
+
+def day_file(project: Path, folder: str, name: str, day: str = DAY) -> Path:
+    return project / "data" / "prod" / folder / f"dt={day}" / name
+
+
+def save_model(project: Path, model) -> None:
+    """Put a model artifact into the project copy through its own catalog."""
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project) as session:
+        session.load_context().catalog.save("model", model)
+
+
+def write_batch(project: Path, batch: pd.DataFrame, day: str = DAY) -> Path:
+    path = day_file(project, "input", "input.csv", day)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    batch.to_csv(path, index=False)
+    return path
+
+
+def assert_no_outputs(project: Path, day: str = DAY) -> None:
+    for folder, name in (("predictions", "predictions.csv"), ("features", "features.parquet")):
+        assert not day_file(project, folder, name, day).exists()
+
+
+@pytest.fixture
+def project_with_model(project_copy, demo_model) -> Path:
+    save_model(project_copy, demo_model)
+    return project_copy
+
+
+def test_scoring_a_day_and_rerunning_it_replaces_the_outputs(project_with_model, kedro_run):
+    project = project_with_model
+    kedro_run(project, pipeline_name="simulation", runtime_params={"run_date": DAY})
+    kedro_run(project, pipeline_name="scoring", runtime_params={"run_date": DAY})
+    predictions_file = day_file(project, "predictions", "predictions.csv")
+    first = predictions_file.read_bytes()
+    summary_file = project / f"data/08_reporting/scoring/dt={DAY}/scoring_summary.json"
+    summary = json.loads(summary_file.read_text())
+    batch = pd.read_csv(day_file(project, "input", "input.csv"), dtype=str)
+    predictions = pd.read_csv(predictions_file, dtype={"id": str})
+    quarantine = pd.read_csv(
+        project / f"data/02_intermediate/scoring/dt={DAY}/scoring_quarantine.csv", dtype=str
+    )
+    assert summary["rows_in"] == len(batch) == len(predictions) + len(quarantine)
+    assert summary["rows_quarantined"] > 0  # the simulation spoils a few rows
+    assert predictions["id"].is_unique and set(predictions["id"]) <= set(batch["id"])
+    features = pd.read_parquet(day_file(project, "features", "features.parquet"))
+    assert features["id"].tolist() == predictions["id"].tolist()
+
+    kedro_run(project, pipeline_name="scoring", runtime_params={"run_date": DAY})
+    assert predictions_file.read_bytes() == first  # replaced by identical content, no append
+    for folder in ("predictions", "features"):
+        assert len(list((project / "data/prod" / folder / f"dt={DAY}").iterdir())) == 1
+
+
+def test_a_missing_partition_stops_the_run_naming_the_file(project_with_model, kedro_run):
+    with pytest.raises(DatasetReadError, match=r"prod/input/dt=2021-03-02/input\.csv"):
+        kedro_run(
+            project_with_model, pipeline_name="scoring", runtime_params={"run_date": "2021-03-02"}
+        )
+    assert_no_outputs(project_with_model, "2021-03-02")
+
+
+def test_a_missing_required_column_stops_the_run(project_with_model, kedro_run):
+    write_batch(project_with_model, batch_frame(batch_row()).drop(columns=["platform"]))
+    with pytest.raises(ContractViolationError) as error:
+        kedro_run(project_with_model, pipeline_name="scoring")
+    message = str(error.value)
+    assert "input.csv" in message and "platform" in message
+    assert "required column is missing" in message
+    assert_no_outputs(project_with_model)
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02\xff\xfe binary \x00"])
+def test_an_unreadable_file_stops_the_run(project_with_model, kedro_run, content):
+    path = write_batch(project_with_model, batch_frame(batch_row()))
+    path.write_bytes(content)
+    with pytest.raises((DatasetReadError, ContractViolationError), match=r"input\.csv"):
+        kedro_run(project_with_model, pipeline_name="scoring")
+    assert_no_outputs(project_with_model)
+
+
+def test_a_missing_model_stops_the_run_and_writes_no_predictions(project_copy, kedro_run):
+    write_batch(project_copy, batch_frame(batch_row()))
+    shutil.rmtree(project_copy / "data" / "06_models", ignore_errors=True)
+    with pytest.raises(DatasetReadError, match=r"model\.pkl"):
+        kedro_run(project_copy, pipeline_name="scoring")
+    assert_no_outputs(project_copy)
+    assert not (project_copy / f"data/08_reporting/scoring/dt={DAY}").exists()
+
+
+@pytest.mark.slow
+def test_default_run_covers_the_whole_loop_offline(project_copy, kedro_run):
+    """data_engineering -> training -> simulation -> scoring -> monitoring, in that order."""
+    kedro_run(project_copy)
+    predictions = pd.read_csv(day_file(project_copy, "predictions", "predictions.csv"))
+    assert len(predictions) > 100
+    assert len(list((project_copy / "data/prod/input").iterdir())) == 14
+    status = project_copy / f"data/08_reporting/monitoring/dt={DAY}/monitoring_status.json"
+    assert json.loads(status.read_text())["rows"]  # monitoring saw the day's predictions
