@@ -30,9 +30,11 @@ from user_score.features import (
     ESRB_RATINGS,
     FEATURE_DOCS,
     PLATFORM_PATTERN,
+    map_unique,
     normalise_platform,
     parse_list_string,
     parse_release_dates,
+    per_unique,
 )
 
 logger = logging.getLogger(__name__)
@@ -70,15 +72,22 @@ def is_numeric_column(series: pd.Series) -> bool:
 
 
 def is_number_in_range(series: pd.Series, low: float, high: float) -> pd.Series:
-    """Row rule: null, or a number within ``[low, high]``."""
-    in_range = pd.to_numeric(series, errors="coerce").between(low, high)
-    return series.isna().astype(bool) | in_range.fillna(False).astype(bool)
+    """Row rule: null, or a number within ``[low, high]`` (each distinct value parsed once)."""
+
+    def _rule(values: pd.Series) -> pd.Series:
+        in_range = pd.to_numeric(values, errors="coerce").between(low, high)
+        return values.isna().astype(bool) | in_range.fillna(False).astype(bool)
+
+    return per_unique(series, _rule)
 
 
 def is_list_string(series: pd.Series) -> pd.Series:
     """Row rule: null, or a Python-list string of names of at most 2,000 characters."""
     short = series.astype("string").str.len().fillna(0) <= MAX_LIST_STRING_LENGTH
-    parsed = series.where(short).map(lambda v: parse_list_string(v) is not None, na_action="ignore")
+    # Each distinct string is parsed once (a day repeats a few thousand list strings).
+    parsed = map_unique(
+        series.where(short), lambda v: None if v is None else parse_list_string(v) is not None
+    ).rename(series.name)
     return (series.isna() | parsed.astype("boolean").fillna(False)) & short
 
 

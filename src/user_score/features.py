@@ -136,6 +136,26 @@ def map_unique(series: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
     return pd.Series(out[codes], index=series.index, dtype=object)
 
 
+def per_unique(series: pd.Series, func: Callable[[pd.Series], Any]) -> Any:
+    """Apply a vectorised, element-wise ``func`` to the distinct values of ``series`` only.
+
+    ``func`` takes a series and returns a series or frame aligned with it (one
+    row per element, not depending on the index). It is called once on the
+    distinct values (plus one missing value) and its rows are broadcast back,
+    so the result equals ``func(series)`` while a million-row column with a few
+    thousand distinct values costs a few thousand evaluations.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values = pd.Series(uniques, dtype=series.dtype)
+    missing = pd.Series([None], dtype=series.dtype)
+    # Code -1 (a missing value) takes the last row: func's result for a missing value.
+    values = pd.concat([values, missing], ignore_index=True).rename(series.name)
+    result = func(values)
+    taken = result.take(codes)
+    taken.index = series.index
+    return taken
+
+
 def stable_hash(value: str, length: int = 16) -> str:
     """Return a short, stable hex digest of ``value`` (sha1, not for security)."""
     return hashlib.sha1(value.encode("utf-8")).hexdigest()[:length]
@@ -204,6 +224,11 @@ def parse_names(series: pd.Series, repair_fragments: bool) -> pd.Series:
 
 
 def parse_release_dates(series: pd.Series) -> pd.DataFrame:
+    """Parse raw release dates (each distinct string once, see :func:`_parse_release_dates`)."""
+    return per_unique(series, _parse_release_dates)
+
+
+def _parse_release_dates(series: pd.Series) -> pd.DataFrame:
     """Parse raw release dates.
 
     Returns a frame aligned with ``series`` with columns:
@@ -249,6 +274,16 @@ def normalise_platform(platform: pd.Series, link: pd.Series | None = None) -> pd
     slug is a known platform; ``platform_valid`` is False when it cannot be.
     Unknown but plausible names (a new console) are kept, upper-cased.
     """
+    if link is None:
+        return per_unique(platform, _normalise_platform_names)
+    return _normalise_platform(platform, link)
+
+
+def _normalise_platform_names(platform: pd.Series) -> pd.DataFrame:
+    return _normalise_platform(platform, None)
+
+
+def _normalise_platform(platform: pd.Series, link: pd.Series | None) -> pd.DataFrame:
     raw = platform.astype("string").str.strip()
     key = raw.str.lower().str.replace(r"\s+", " ", regex=True)
     canonical = key.map(PLATFORM_ALIASES)
@@ -338,6 +373,15 @@ def title_flags(title: pd.Series) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 
+def _normalise_titles(title: pd.Series) -> pd.Series:
+    """Titles with whitespace runs collapsed; a missing title is ``""``."""
+    return title.astype("string").fillna("").str.split().str.join(" ").astype(str)
+
+
+def _to_float(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
 def parse_raw_games(raw: pd.DataFrame, link: pd.Series | None = None) -> pd.DataFrame:
     """Type the raw text columns of games that passed their row contract.
 
@@ -359,13 +403,13 @@ def parse_raw_games(raw: pd.DataFrame, link: pd.Series | None = None) -> pd.Data
     platform = normalise_platform(raw["platform"], link)
     return pd.DataFrame(
         {
-            "title": raw["title"].astype("string").fillna("").str.split().str.join(" ").astype(str),
+            "title": per_unique(raw["title"], _normalise_titles).to_numpy(),
             "platform": platform["platform"].astype(str),
             "platform_repaired": platform["platform_repaired"],
             "release_date": dates["release_date"],
             "date_tba": dates["date_tba"],
             "date_year_hint": dates["date_year_hint"],
-            "meta_score": pd.to_numeric(raw["meta_score"], errors="coerce").astype("float64"),
+            "meta_score": per_unique(raw["meta_score"], _to_float).to_numpy(),
             "esrb_rating": raw["esrb_rating"]
             .astype(object)
             .where(raw["esrb_rating"].notna(), None),
