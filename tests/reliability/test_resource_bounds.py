@@ -1,0 +1,54 @@
+"""Resource bounds: scoring predicts in bounded chunks, and the chunking never changes results.
+
+The 3M-row memory check itself is a benchmark run by hand (it takes minutes
+on the 2-core machine): see "Resource bound" in docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from tests.reliability.conftest import batch_frame
+from user_score.pipelines.scoring.nodes import (
+    build_scoring_features,
+    predict_batch,
+    validate_batch_input,
+)
+
+
+class SpyModel:
+    """Wraps the model artifact and records the size of every predict call."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self.calls: list[int] = []
+
+    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
+        self.calls.append(len(features))
+        return self._model.predict(features)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+
+def _features(rows: int) -> pd.DataFrame:
+    params = {"run_date": "2021-07-01"}
+    valid, _, _ = validate_batch_input(batch_frame(rows, seed=3).astype(str), params)
+    return build_scoring_features(valid)
+
+
+def test_the_model_never_sees_more_than_chunk_size_rows(trained_model):
+    features = _features(2_300)
+    spy = SpyModel(trained_model)
+    chunked, _, report = predict_batch(
+        features.copy(), spy, {"run_date": "2021-07-01", "chunk_size": 500}
+    )
+    assert max(spy.calls) <= 500
+    assert sum(spy.calls) == len(features) == report["rows_scored"]
+
+    whole, _, _ = predict_batch(
+        features.copy(), trained_model, {"run_date": "2021-07-01", "chunk_size": 10**9}
+    )
+    pd.testing.assert_frame_equal(chunked, whole)  # chunking changes nothing
