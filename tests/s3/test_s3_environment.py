@@ -7,6 +7,7 @@ the other tests reuse its bucket prefix or start their own.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -29,7 +30,20 @@ pytestmark = pytest.mark.s3
 
 KEDRO = str(Path(sys.executable).parent / "kedro")
 SUBPROCESS_TIMEOUT_S = 300  # a guard against hangs, not a speed requirement
-RUN_DATE = "2021-03-01"
+#: A simulated day (the simulation writes the 14 days up to the default run_date)
+#: that the default run does not score.
+PARTITION_DATE = "2021-02-25"
+HISTORY = "08_reporting/monitoring/monitoring_history.csv"
+#: What is tested here is storage, not model quality: a smaller evaluation
+#: budget for training (fewer folds, one CV repeat) keeps the module fast; every pipeline,
+#: node and dataset still runs and is written.
+SMALL_TRAINING = {
+    "training": {
+        "cv": {"n_splits": 3, "n_repeats": 1},
+        "interval": {"calibration_folds": 2},
+        "lightgbm": {"tuning": {"inner_folds": 2}},
+    }
+}
 
 
 def project_files(project: Path) -> set[str]:
@@ -98,12 +112,13 @@ def default_run(s3_server: LocalS3, tmp_path_factory: pytest.TempPathFactory) ->
         s3.upload_demo_raw()
         before = project_files(s3.project)
         clear_s3_instances()
-        run_session(s3.project, env="s3")
+        run_session(s3.project, env="s3", runtime_params=SMALL_TRAINING)
         after = project_files(s3.project)
         locations, registered = persisted_datasets(s3.project)
         yield {
             "s3": s3,
             "new_local_files": sorted(after - before),
+            "files_before": before,
             "objects": s3.objects(),
             "locations": locations,
             "pipelines": registered,
@@ -162,34 +177,42 @@ def test_outputs_on_s3_are_readable_and_consistent(default_run):
 
 
 def test_scoring_and_monitoring_for_one_partition_rerun_is_idempotent(default_run):
+    """A day the default run did not score: scored and monitored on S3, then run again."""
     registered = default_run["pipelines"]
-    needed = [name for name in ("scoring", "monitoring") if name in registered]
-    if not needed or any(not registered[name].nodes for name in needed):
-        pytest.skip(
-            f"scoring/monitoring pipelines not built yet (registered: {sorted(registered)})"
-        )
+    needed = ["scoring", "monitoring"]
+    assert set(needed) <= set(registered), sorted(registered)
     s3: S3Run = default_run["s3"]
-    partition = f"dt={RUN_DATE}"
+    partition = f"dt={PARTITION_DATE}"
+    assert not any(partition in key and "predictions" in key for key in default_run["objects"])
+    client = s3.server.client()
+
+    def read(key: str) -> bytes:
+        return client.get_object(Bucket=s3.server.bucket, Key=f"{s3.prefix}/{key}")["Body"].read()
 
     def run_partition() -> dict[str, bytes]:
         for name in needed:
             run_session(
-                s3.project, pipeline_name=name, env="s3", runtime_params={"run_date": RUN_DATE}
-            )
-        client = s3.server.client()
-        return {
-            key: client.get_object(Bucket=s3.server.bucket, Key=f"{s3.prefix}/{key}")["Body"].read()
-            for key in s3.objects()
-            if partition in key
-        }
+                s3.project, pipeline_name=name, env="s3",
+                runtime_params={"run_date": PARTITION_DATE},
+            )  # fmt: skip
+        return {key: read(key) for key in s3.objects() if partition in key}
 
     first = run_partition()
+    history_first = pd.read_csv(io.BytesIO(read(HISTORY)), dtype={"run_date": str})
     second = run_partition()
-    assert any("predictions" in key for key in first), sorted(first)
-    assert sorted(second) == sorted(first)  # same objects, nothing appended beside them
-    for key in first:
-        if "predictions" in key and key.endswith(".csv"):
-            assert second[key] == first[key], key  # replaced by the same rows, not appended
+    history_second = pd.read_csv(io.BytesIO(read(HISTORY)), dtype={"run_date": str})
+
+    predictions = [key for key in first if key.startswith("prod/predictions/")]
+    assert predictions, sorted(first)
+    assert any(key.startswith("08_reporting/monitoring/") for key in first), sorted(first)
+    assert sorted(second) == sorted(first)  # the same objects, nothing added beside them
+    for key in predictions:
+        assert second[key] == first[key], key  # replaced by the same rows, not appended
+    assert (history_first["run_date"] == PARTITION_DATE).sum() == 1
+    assert (history_second["run_date"] == PARTITION_DATE).sum() == 1  # upserted, not appended
+    assert len(history_second) == len(history_first)
+    assert default_run["new_local_files"] == []
+    assert project_files(s3.project) == default_run["files_before"]  # still nothing local
 
 
 # ---------------------------------------------------------------- the CLI path
