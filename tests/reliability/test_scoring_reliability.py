@@ -51,7 +51,7 @@ def _temp_files(project: Path) -> list[Path]:
 
 
 def test_sigkill_during_a_scoring_save_keeps_complete_outputs(scoring_project, tmp_path):
-    run_date, rows = "2021-05-01", 60_000
+    run_date, rows = "2021-05-01", 40_000
     write_batch(scoring_project, run_date, batch_frame(rows, seed=5))
     env = {LOCK_DIR_ENV: str(tmp_path / "locks")}
     first = run_kedro(scoring_project, run_date, env)
