@@ -129,3 +129,14 @@ def test_pipelines_without_locked_outputs_take_no_lock(tmp_path, lock_dir):
     hook = RunLockHook()
     hook.before_pipeline_run({}, pipeline, DataCatalog())
     assert not lock_dir.exists()
+
+
+def test_two_sessions_in_one_process_exclude_each_other(tmp_path, lock_dir):
+    pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
+    first = RunLockHook()
+    first.before_pipeline_run({"session_id": "first"}, pipeline, catalog)
+    try:
+        with pytest.raises(RunLockedError, match="first"):
+            RunLockHook().before_pipeline_run({"session_id": "second"}, pipeline, catalog)
+    finally:
+        first.after_pipeline_run({}, {}, pipeline, catalog)
