@@ -326,3 +326,17 @@ def test_summary_json_written_by_a_run_is_valid_json(project_copy, kedro_run):
     kedro_run(project_copy, pipeline_name="data_engineering")
     summary = project_copy / "data/08_reporting/data_engineering_summary.json"
     assert json.loads(summary.read_text())["invariant_holds"] is True
+
+
+def test_every_partitioned_dataset_filters_by_suffix(project_root):
+    """A killed write's hidden ``.partial`` file must never be listed as a partition."""
+    import yaml
+
+    unfiltered = []
+    for path in sorted((project_root / "conf" / "base").glob("catalog_*.yml")):
+        for name, entry in (yaml.safe_load(path.read_text()) or {}).items():
+            if isinstance(entry, dict) and "PartitionedDataset" in str(entry.get("type", "")):
+                suffix = entry.get("filename_suffix", "")
+                if not suffix or suffix.endswith(".partial"):
+                    unfiltered.append(name)
+    assert unfiltered == []
