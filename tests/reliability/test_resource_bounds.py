@@ -6,9 +6,15 @@ on the 2-core machine): see "Resource bound" in docs/reliability.md.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from tests.reliability.conftest import batch_frame
 from user_score.pipelines.scoring.nodes import (
@@ -52,3 +58,26 @@ def test_the_model_never_sees_more_than_chunk_size_rows(trained_model):
         features.copy(), trained_model, {"run_date": "2021-07-01", "chunk_size": 10**9}
     )
     pd.testing.assert_frame_equal(chunked, whole)  # chunking changes nothing
+
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_scoring.py"
+
+
+@pytest.mark.skipif(
+    not os.environ.get("USER_SCORE_BENCH_3M"),
+    reason="minutes on the 2-core machine; run by hand: USER_SCORE_BENCH_3M=1 "
+    "USER_SCORE_RSS_BOUND_MB=<bound from docs/benchmarks.md> pytest -k three_million",
+)
+def test_three_million_rows_stay_under_the_documented_memory_bound():
+    bound_mb = float(os.environ["USER_SCORE_RSS_BOUND_MB"])
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--rows", "3000000"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    peak = re.search(r"peak RSS (\d+) MB", result.stdout)
+    assert peak, result.stdout[-2000:]
+    assert float(peak.group(1)) <= bound_mb, result.stdout[-2000:]
