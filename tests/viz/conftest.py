@@ -136,3 +136,49 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     )
     yield browser
     browser.quit()
+
+
+@pytest.fixture(scope="session")
+def live_viz_url(demo_run_project: Path, artifact_dir: Path) -> Iterator[str]:
+    """``kedro viz run`` (the interactive server) on a free port of 127.0.0.1."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    log_path = artifact_dir / "kedro-viz-run.log"
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "kedro", "viz", "run", "--no-browser", *address],
+            cwd=demo_run_project,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped as one below
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url + "api/main", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"kedro viz run did not serve {url}: {log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()

@@ -233,3 +233,24 @@ def test_side_panel_previews_charts_metrics_and_tables(
             driver.save_screenshot(str(artifact_dir / f"preview-{kind}-{node['name']}.png"))
     assert not failures, f"no side-panel preview for {failures}"
     _check_console_and_network(driver, artifact_dir / "browser-log-previews.json")
+
+
+# --------------------------------------------------------------------------- kedro viz run
+def test_live_server_serves_every_registered_pipeline(live_viz_url, viz_pipelines):
+    import urllib.request
+
+    with urllib.request.urlopen(live_viz_url + "api/main", timeout=30) as response:
+        api = json.load(response)
+    assert {pipeline["id"] for pipeline in api["pipelines"]} == set(viz_pipelines)
+    with urllib.request.urlopen(live_viz_url + "api/pipelines/training", timeout=30) as response:
+        drawn = {n["name"] for n in json.load(response)["nodes"] if n["type"] in ("task", "data")}
+    assert drawn == drawn_names(viz_pipelines["training"])
+
+
+@pytest.mark.browser
+def test_live_server_draws_the_default_pipeline(driver, live_viz_url, viz_pipelines, artifact_dir):
+    _open(driver, live_viz_url, "__default__")
+    _wait_for_flowchart(driver, drawn_names(viz_pipelines["__default__"]), artifact_dir)
+    time.sleep(0.5)
+    driver.save_screenshot(str(artifact_dir / "live-flowchart-__default__.png"))
+    _check_console_and_network(driver, artifact_dir / "browser-log-live.json")
