@@ -351,21 +351,25 @@ def title_flags(title: pd.Series) -> pd.DataFrame:
             len(text),
         )
 
-    flags = map_unique(title, _flags)
-    frame = pd.DataFrame(
-        flags.tolist(),
-        index=title.index,
-        columns=["is_dlc", "is_port", "is_sequel", "has_subtitle", "title_length"],
-    )
-    return frame.astype(
-        {
-            "is_dlc": bool,
-            "is_port": bool,
-            "is_sequel": bool,
-            "has_subtitle": bool,
-            "title_length": "int64",
-        }
-    )
+    def _frame(values: pd.Series) -> pd.DataFrame:
+        # One tuple per *distinct* title; the rows are broadcast by per_unique.
+        flags = [_flags(None if pd.isna(value) else value) for value in values.tolist()]
+        frame = pd.DataFrame(
+            flags,
+            index=values.index,
+            columns=["is_dlc", "is_port", "is_sequel", "has_subtitle", "title_length"],
+        )
+        return frame.astype(
+            {
+                "is_dlc": bool,
+                "is_port": bool,
+                "is_sequel": bool,
+                "has_subtitle": bool,
+                "title_length": "int64",
+            }
+        )
+
+    return per_unique(title, _frame)
 
 
 # ---------------------------------------------------------------------------
