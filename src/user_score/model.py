@@ -123,6 +123,63 @@ def _smoothed_means(keys: pd.Series, y: pd.Series, prior: float, smoothing: floa
     return ((total + smoothing * prior) / (count + smoothing)).to_dict()
 
 
+#: Track-record columns (:class:`FeaturePreprocessor` ``history``): per franchise
+#: and per developer, the critic-adjusted residual of the key's EARLIER releases
+#: (smoothed mean), how many there were, and years since the latest one.
+HISTORY_KINDS: tuple[str, ...] = ("franchise", "developer")
+HISTORY_COLUMNS: list[str] = [
+    f"{kind}_{stat}" for kind in HISTORY_KINDS for stat in ("hist_te", "prev_n", "since_prev")
+]
+#: Spacing of keys in the composite ``key_code * _KEY_STRIDE + release_time`` sort key.
+_KEY_STRIDE = 10_000.0
+
+
+def release_time(features: pd.DataFrame) -> pd.Series:
+    """Fractional release time ``year + (month - 1) / 12`` (mid-year if the month is unknown)."""
+    month = features["release_month"].astype("float64").fillna(6.5)
+    return features["release_year"].astype("float64") + (month - 1.0) / 12.0
+
+
+def _history_pairs(features: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """One ``(row, key, time, base_title)`` row per franchise or per developer of a game."""
+    if kind == "franchise":
+        keys = features["franchise"].astype(str)
+    else:
+        keys = _as_tuples(features["developers"]).explode().dropna().astype(str)
+    positions = pd.Series(np.arange(len(features)), index=features.index)
+    pairs = pd.DataFrame(
+        {
+            "row": positions.loc[keys.index].to_numpy(),
+            "key": keys.to_numpy(),
+            "time": release_time(features).loc[keys.index].to_numpy(),
+            "base_title": features["base_title"].astype(str).loc[keys.index].to_numpy(),
+        }
+    )
+    return pairs
+
+
+def _history_frame(
+    stats: dict[str, np.ndarray], times: np.ndarray, smoothing: float, kind: str
+) -> pd.DataFrame:
+    """Per-row history columns from per-(row, key) ``row, count, total, latest`` arrays.
+
+    A game's statistics are summed over its keys (its developers); ``times``
+    holds each row's own release time.
+    """
+    n_rows, rows = len(times), stats["row"]
+    count = np.bincount(rows, weights=stats["count"], minlength=n_rows).astype("float64")
+    total = np.bincount(rows, weights=stats["total"], minlength=n_rows)
+    latest = np.full(n_rows, -np.inf)
+    np.maximum.at(latest, rows, np.where(stats["count"] > 0, stats["latest"], -np.inf))
+    known = count > 0
+    with np.errstate(invalid="ignore"):
+        te = np.where(known, total / (count + smoothing), np.nan)
+        since = np.where(known, times - latest, np.nan)
+    return pd.DataFrame(
+        {f"{kind}_hist_te": te, f"{kind}_prev_n": count, f"{kind}_since_prev": since}
+    )
+
+
 @dataclass
 class FeaturePreprocessor:
     """Turns stateless features into the model matrix with fitted encodings.
@@ -136,12 +193,23 @@ class FeaturePreprocessor:
       computed out-of-fold for the training rows themselves. The residual
       separates "users like this franchise more than critics do" from plain
       quality, which meta_score already carries.
+    * ``history``: time-aware track record of the franchise and of each
+      developer (:data:`HISTORY_COLUMNS`): over the training games released
+      strictly EARLIER, the smoothed mean of the same critic-adjusted residual,
+      their number, and years since the latest one (a developer's games
+      summed over its developers). For the training rows themselves, earlier
+      games with the same ``base_title`` (their own ports) are left out, as
+      grouped cross-validation and new games see them, and the residual
+      means are out-of-fold like the target encodings.
     """
 
     params: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PREPROCESSING))
     vocabularies: dict[str, list[str]] = field(default_factory=dict)
     encodings: dict[str, dict[Any, float]] = field(default_factory=dict)
     prior: float = float("nan")
+    #: Per kind: key vocabulary, key-sorted release times, cumulative residuals
+    #: (None in artifacts trained before track-record features existed).
+    history: dict[str, dict[str, np.ndarray]] | None = None
 
     # -- fitting -----------------------------------------------------------
     def _fit_encodings(self, features: pd.DataFrame, y: pd.Series) -> dict[str, dict]:
@@ -171,13 +239,59 @@ class FeaturePreprocessor:
             _as_tuples(features["developers"]).explode().dropna().astype(str).unique()
         )
         self.encodings = self._fit_encodings(features, y)
+        self.history = self._fit_history(features, y)
         return self
+
+    def _fit_history(self, features: pd.DataFrame, y: pd.Series) -> dict[str, dict]:
+        residual = (y - critic_baseline(features, y)).to_numpy()
+        history = {}
+        for kind in HISTORY_KINDS:
+            pairs = _history_pairs(features, kind)
+            pairs["residual"] = residual[pairs["row"].to_numpy()]
+            pairs = pairs[pairs["time"].notna()].sort_values(["key", "time"], kind="mergesort")
+            keys, codes = np.unique(pairs["key"].to_numpy(), return_inverse=True)
+            history[kind] = {
+                "keys": keys.astype(object),
+                "starts": np.searchsorted(codes, np.arange(len(keys))),
+                "sort_key": codes * _KEY_STRIDE + pairs["time"].to_numpy(),
+                "times": pairs["time"].to_numpy(),
+                "cumulative": np.concatenate([[0.0], np.cumsum(pairs["residual"].to_numpy())]),
+            }
+        return history
+
+    def _training_history(
+        self, features: pd.DataFrame, history_rows: pd.DataFrame, residual: np.ndarray
+    ) -> pd.DataFrame:
+        """History of ``features`` rows from ``history_rows`` without their own base title."""
+        smoothing = float(self.params["target_encoding_smoothing"])
+        frames = []
+        for kind in HISTORY_KINDS:
+            query = _history_pairs(features, kind)
+            source = _history_pairs(history_rows, kind)
+            source["residual"] = residual[source["row"].to_numpy()]
+            joined = query.merge(source, on="key", suffixes=("", "_h"))
+            joined = joined[
+                (joined["time_h"] < joined["time"])
+                & (joined["base_title_h"] != joined["base_title"])
+            ]
+            stats = {
+                "row": joined["row"].to_numpy(),
+                "count": np.ones(len(joined)),
+                "total": joined["residual"].to_numpy(),
+                "latest": joined["time_h"].to_numpy(),
+            }
+            frames.append(_history_frame(stats, release_time(features).to_numpy(), smoothing, kind))
+        return pd.concat(frames, axis=1).set_index(features.index)
 
     def fit_transform(self, features: pd.DataFrame, y: pd.Series) -> pd.DataFrame:
         """Fit, then transform the training rows with out-of-fold target encodings."""
         self.fit(features, y)
         matrix = self.transform(features)
         y = pd.Series(np.asarray(y, dtype="float64"), index=features.index)
+        residual = (y - critic_baseline(features, y)).to_numpy()
+        own = self._training_history(features, features, residual)
+        matrix[HISTORY_COLUMNS] = own[HISTORY_COLUMNS].to_numpy()
+        te_columns = [f"{kind}_hist_te" for kind in HISTORY_KINDS]
         folds = KFold(
             n_splits=int(self.params["target_encoding_folds"]),
             shuffle=True,
@@ -189,6 +303,12 @@ class FeaturePreprocessor:
             partial.encodings = partial._fit_encodings(features.iloc[fit_idx], y.iloc[fit_idx])
             encoded = partial._target_encoded(features.iloc[enc_idx])
             matrix.iloc[enc_idx, matrix.columns.get_indexer(encoded.columns)] = encoded.to_numpy()
+            fit_rows, fit_y = features.iloc[fit_idx], y.iloc[fit_idx]
+            fit_residual = (fit_y - critic_baseline(fit_rows, fit_y)).to_numpy()
+            earlier = partial._training_history(features.iloc[enc_idx], fit_rows, fit_residual)
+            matrix.iloc[enc_idx, matrix.columns.get_indexer(te_columns)] = earlier[
+                te_columns
+            ].to_numpy()
         return matrix
 
     # -- transforming ------------------------------------------------------
@@ -248,10 +368,45 @@ class FeaturePreprocessor:
             },
             index=features.index,
         )
-        return pd.concat(
-            [numeric, categorical, self._genre_matrix(features), self._target_encoded(features)],
-            axis=1,
-        )
+        parts = [numeric, categorical, self._genre_matrix(features), self._target_encoded(features)]
+        if self.history is not None:
+            parts.append(self._history(features))
+        return pd.concat(parts, axis=1)
+
+    def _history(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Track record from the training games released before each row (vectorised)."""
+        smoothing = float(self.params["target_encoding_smoothing"])
+        frames = []
+        for kind in HISTORY_KINDS:
+            fitted = self.history[kind]
+            query = _history_pairs(features, kind)
+            keys = fitted["keys"]
+            code = np.searchsorted(keys, query["key"].to_numpy()) if len(keys) else None
+            if code is None:
+                known = np.zeros(len(query), dtype=bool)
+            else:
+                code = np.minimum(code, len(keys) - 1)
+                known = (keys[code] == query["key"].to_numpy()) & query["time"].notna().to_numpy()
+            query, code = query[known], (code[known] if code is not None else code)
+            start = fitted["starts"][code] if len(query) else np.zeros(0, dtype="int64")
+            position = (
+                np.searchsorted(
+                    fitted["sort_key"], code * _KEY_STRIDE + query["time"].to_numpy(), side="left"
+                )
+                if len(query)
+                else np.zeros(0, dtype="int64")
+            )
+            count = position - start
+            total = fitted["cumulative"][position] - fitted["cumulative"][start]
+            latest = np.where(count > 0, fitted["times"][np.maximum(position - 1, 0)], np.nan)
+            stats = {
+                "row": query["row"].to_numpy(),
+                "count": count,
+                "total": total,
+                "latest": latest,
+            }
+            frames.append(_history_frame(stats, release_time(features).to_numpy(), smoothing, kind))
+        return pd.concat(frames, axis=1).set_index(features.index)
 
     def unseen_counts(self, features: pd.DataFrame) -> dict[str, int]:
         """Rows per feature holding a category never seen in training."""

@@ -9,11 +9,14 @@ from kedro.io import Version
 from kedro_datasets.pickle import PickleDataset
 
 from user_score.model import (
+    HISTORY_COLUMNS,
     INPUT_FEATURES,
     FeaturePreprocessor,
     LinearTextModel,
     UserScoreModel,
     conformal_offsets,
+    critic_baseline,
+    release_time,
 )
 from user_score.pipelines.training.candidates import fit_user_score_model, tune_lightgbm
 from user_score.pipelines.training.nodes import select_training_rows
@@ -109,6 +112,30 @@ def test_target_encodings_of_training_rows_are_out_of_fold(demo_model_input, par
     again = FeaturePreprocessor().fit_transform(rows, shifted)
     assert again.iloc[0]["franchise_te"] == matrix.iloc[0]["franchise_te"]
     assert again.iloc[0]["developer_te"] == matrix.iloc[0]["developer_te"]
+    for column in ("franchise_hist_te", "developer_hist_te"):
+        assert again.iloc[0][column] == matrix.iloc[0][column] or (
+            np.isnan(again.iloc[0][column]) and np.isnan(matrix.iloc[0][column])
+        )
+
+
+def test_track_record_uses_only_earlier_training_games(demo_model_input, params):
+    rows = select_training_rows(demo_model_input, params)
+    held_out = rows["base_title"].isin(rows["base_title"].drop_duplicates().iloc[::5])
+    train, test = rows.loc[~held_out], rows.loc[held_out]
+    preprocessor = FeaturePreprocessor().fit(train, train["user_score"])
+    fast = preprocessor.transform(test)[HISTORY_COLUMNS]
+    # the vectorised scoring path equals the exact pairwise definition (new base titles)
+    residual = (train["user_score"] - critic_baseline(train, train["user_score"])).to_numpy()
+    exact = preprocessor._training_history(test, train, residual)[HISTORY_COLUMNS]
+    pd.testing.assert_frame_equal(fast, exact, rtol=1e-9)
+    assert (fast["developer_prev_n"] > 0).any() and fast["franchise_hist_te"].notna().any()
+    # dropping the training games released after every test game changes no count
+    later = release_time(train) > release_time(test).max()
+    assert later.any()
+    kept = train.loc[~later]
+    without_later = FeaturePreprocessor().fit(kept, kept["user_score"]).transform(test)
+    counts = ["franchise_prev_n", "developer_prev_n"]
+    np.testing.assert_array_equal(without_later[counts].to_numpy(), fast[counts].to_numpy())
 
 
 def test_linear_model_reads_only_model_input_features(demo_model_input, params):

@@ -31,6 +31,6 @@ def test_real_file_quality_under_the_full_protocol(real_model_input, params):
     results, _ = evaluate_grouped_cv(rows, params)
     cv = {name: summary for name, summary in results["candidates"].items()}
     blend = cv["lightgbm_linear_blend"]
-    assert blend["r2"]["mean"] >= 0.44 and blend["mae"]["mean"] <= 0.55
+    assert blend["r2"]["mean"] >= 0.455 and blend["mae"]["mean"] <= 0.535
     for baseline in ("mean_baseline", "sklearn_gbr"):
         assert blend["r2"]["mean"] > cv[baseline]["r2"]["mean"], baseline
