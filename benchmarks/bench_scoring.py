@@ -1,0 +1,230 @@
+"""Scoring throughput benchmark: N raw-format batch rows end to end through the scoring nodes.
+
+    .venv/bin/python benchmarks/bench_scoring.py --rows 1000000
+
+What is timed, on one in-memory day of ``--rows`` rows typed exactly as
+``batch_input`` loads them (every column text):
+
+1. the file contract (``BatchInput``, what the catalog validator runs on load),
+2. ``validate_batch_input`` (row contract ``BatchInputRow`` + quarantine),
+3. ``build_scoring_features`` (parsing + stateless features),
+4. ``predict_batch`` (the model's preprocessing, LightGBM, 80 % interval,
+   ``features_hash``, unseen-category counts; ``chunk_size`` rows at a time),
+5. ``build_scoring_quarantine`` + ``summarise_scoring``.
+
+Then, on the same feature frame, the bare ``model.predict`` (the floor the
+pipeline cannot beat). CSV/Parquet reading and writing are not included:
+they are the catalog's, not the nodes'.
+
+The rows are drawn with replacement from a pool of ``--pool`` distinct demo
+games (``user_score.demo_data``; about 1 % of them spoiled so quarantine has
+work) and get unique ids. The pool size sets how many *distinct* titles,
+dates and list strings the per-value parsers see; it is printed.
+
+The model is the project's artifact when ``--model PATH`` is given (a
+``model.pkl`` written by training), else one fitted here on the embedded demo
+catalog with the model's default parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import pickle
+import platform
+import resource
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from user_score.contracts import BatchInput
+from user_score.demo_data import generate_games, to_batch_input
+from user_score.model import INPUT_FEATURES, UserScoreModel
+from user_score.pipelines.data_engineering.nodes import (
+    clean_games,
+    create_model_input_table,
+    split_raw_games,
+)
+from user_score.pipelines.scoring.nodes import (
+    build_scoring_features,
+    build_scoring_quarantine,
+    predict_batch,
+    summarise_scoring,
+    validate_batch_input,
+)
+from user_score.pipelines.simulation.nodes import spoil_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_CATALOG = ROOT / "data" / "01_raw" / "games_catalog.csv"
+logger = logging.getLogger("bench_scoring")
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process, MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, MB (Linux: ru_maxrss is in KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def demo_model() -> UserScoreModel:
+    """A model fitted on the embedded demo catalog with the model's default parameters."""
+    valid, _, _ = split_raw_games(pd.read_csv(DEMO_CATALOG, dtype=str))
+    games, _ = clean_games(valid)
+    table = create_model_input_table(games)
+    labelled = table[table["is_labelled"]].reset_index(drop=True)
+    residuals = np.random.default_rng(0).normal(0.0, 0.6, len(labelled))
+    return UserScoreModel.fit(
+        labelled[INPUT_FEATURES],
+        labelled["user_score"],
+        oof_residuals=residuals,
+        metadata={"model_version": "bench-demo"},
+    )
+
+
+def batch_pool(n_games: int, seed: int) -> pd.DataFrame:
+    """``n_games`` distinct demo games as raw batch rows, read back as ``batch_input`` reads."""
+    parts, made, k = [], 0, 0
+    while made < n_games:
+        size = min(2000, n_games - made)
+        games = generate_games(size, seed=seed + k, end="2021-03-01")
+        parts.append(to_batch_input(games, id_prefix=f"p{k}"))
+        made += size
+        k += 1
+    pool = spoil_rows(pd.concat(parts, ignore_index=True), 0.01, np.random.default_rng(seed))
+    buffer = io.StringIO()
+    pool.to_csv(buffer, index=False)
+    buffer.seek(0)
+    return pd.read_csv(buffer, dtype=str, keep_default_na=True)
+
+
+def make_batch(pool: pd.DataFrame, n_rows: int, seed: int) -> pd.DataFrame:
+    """``n_rows`` rows drawn from ``pool`` with unique ids (spoiled duplicate ids kept)."""
+    picks = np.random.default_rng(seed).integers(0, len(pool), size=n_rows)
+    batch = pool.take(picks).reset_index(drop=True)
+    ids = pd.Series([f"b{i:09d}" for i in range(n_rows)], dtype=batch["id"].dtype)
+    spoiled_id = batch["id"].isna()
+    batch["id"] = ids.where(~spoiled_id, None)
+    return batch
+
+
+def timed(label: str, timings: dict[str, float], func, *args):
+    started = time.perf_counter()
+    result = func(*args)
+    timings[label] = time.perf_counter() - started
+    logger.info(
+        "%-26s %8.2f s   (RSS %6.0f MB, peak %6.0f MB)",
+        label,
+        timings[label],
+        rss_mb(),
+        peak_rss_mb(),
+    )
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pool", type=int, default=40_000, help="distinct games drawn from")
+    parser.add_argument("--chunk-size", type=int, default=200_000)
+    parser.add_argument("--model", type=Path, default=None, help="model.pkl from training")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    warnings.simplefilter("ignore")
+
+    if args.model:
+        with args.model.open("rb") as handle:
+            model = pickle.load(handle)
+    else:
+        model = demo_model()
+    pool = batch_pool(args.pool, args.seed)
+    batch = make_batch(pool, args.rows, args.seed)
+    del pool
+    params = {"run_date": "2021-03-01", "chunk_size": args.chunk_size}
+    distinct = {c: int(batch[c].nunique()) for c in ("title", "date", "developers", "genres")}
+    rss_before = rss_mb()
+    logger.info(
+        "rows %d, distinct values %s, model %s, input frame ready (RSS %.0f MB)",
+        len(batch),
+        distinct,
+        model.model_version,
+        rss_before,
+    )
+
+    t: dict[str, float] = {}
+    # Like Kedro's runner, drop each input once its last consumer has run (the
+    # loaded batch after validation, the valid rows after the features).
+    timed("file contract (BatchInput)", t, lambda b: BatchInput.validate(b, lazy=True), batch)
+    valid, rejected, intake = timed("validate_batch_input", t, validate_batch_input, batch, params)
+    del batch
+    features = timed("build_scoring_features", t, build_scoring_features, valid)
+    del valid
+    predictions, scored, report = timed("predict_batch", t, predict_batch, features, model, params)
+    quarantine = timed("build_scoring_quarantine", t, build_scoring_quarantine, rejected)
+    summary = timed("summarise_scoring", t, summarise_scoring, intake, rejected, report)
+    pipeline_seconds = sum(t.values())
+    pipeline_peak = peak_rss_mb()
+    assert summary["rows_scored"] + summary["rows_quarantined"] == args.rows
+    assert len(quarantine) == summary["rows_quarantined"]
+    del rejected, predictions, quarantine
+
+    started = time.perf_counter()
+    for start in range(0, len(scored), args.chunk_size):
+        model.predict(scored.iloc[start : start + args.chunk_size].loc[:, INPUT_FEATURES])
+    bare = time.perf_counter() - started
+
+    result = {
+        "rows": args.rows,
+        "rows_scored": summary["rows_scored"],
+        "rows_quarantined": summary["rows_quarantined"],
+        "pipeline_seconds": pipeline_seconds,
+        "rows_per_second": args.rows / pipeline_seconds,
+        "bare_predict_seconds": bare,
+        "pipeline_over_bare_predict": pipeline_seconds / bare,
+        "input_rss_mb": rss_before,
+        "peak_rss_mb": pipeline_peak,
+    }
+    logger.info("-" * 72)
+    logger.info(
+        "machine: %s, %s cores, Python %s", platform.platform(), _cores(), platform.python_version()
+    )
+    logger.info(
+        "rows %d (scored %d, quarantined %d)",
+        args.rows,
+        summary["rows_scored"],
+        summary["rows_quarantined"],
+    )
+    logger.info(
+        "pipeline %.2f s = %.0f rows/s; bare model.predict %.2f s; pipeline / bare %.2fx",
+        pipeline_seconds,
+        result["rows_per_second"],
+        bare,
+        result["pipeline_over_bare_predict"],
+    )
+    logger.info(
+        "peak RSS %.0f MB during the pipeline (input frame alone: %.0f MB RSS before it)",
+        pipeline_peak,
+        rss_before,
+    )
+    return result
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+if __name__ == "__main__":
+    main()
