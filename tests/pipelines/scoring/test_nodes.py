@@ -174,7 +174,7 @@ def test_feature_parity_with_training(demo_games, demo_model):
         {
             "batch_input": MemoryDataset(batch),
             "model": MemoryDataset(demo_model, copy_mode="assign"),
-            "params:scoring": MemoryDataset(SCORING_PARAMS),
+            "params:scoring": MemoryDataset({**SCORING_PARAMS, "chunk_size": 200_000}),
         }
     )
     SequentialRunner().run(create_pipeline(), catalog)
