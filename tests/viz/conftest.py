@@ -6,7 +6,9 @@ import functools
 import http.server
 import json
 import os
+import random
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -138,17 +140,27 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     browser.quit()
 
 
+def _free_port_below_49152() -> int:
+    """A free port kedro-viz accepts: it refuses ports above 49151 (the ephemeral
+    range), which is where the OS puts ``bind(0)`` ports on Linux."""
+    for port in random.Random().sample(range(20000, 49000), 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free TCP port between 20000 and 49000")
+
+
 @pytest.fixture(scope="session")
 def live_viz_url(demo_run_project: Path, artifact_dir: Path) -> Iterator[str]:
     """``kedro viz run`` (the interactive server) on a free port of 127.0.0.1."""
     import signal
-    import socket
     import time
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port_below_49152()
     address = ["--host", "127.0.0.1", "--port", str(port)]
     log_path = artifact_dir / "kedro-viz-run.log"
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
@@ -176,9 +188,10 @@ def live_viz_url(demo_run_project: Path, artifact_dir: Path) -> Iterator[str]:
             time.sleep(0.5)
         yield url
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        if server.poll() is None:  # it may have died already (the failure above says why)
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
