@@ -66,29 +66,12 @@ def assert_accounted(labels: pd.DataFrame, quarantined: pd.DataFrame, intake: di
 
 GOOD = [label(), label(id="g2", real_user_score="3.0")]
 
-# Known gap (monitoring nodes._require_columns checks columns only when the file
-# has rows): a delivery whose whole body is one line of JSON or HTML is read as
-# "no labels yet" instead of failing. Strict: this turns red once it is fixed.
-SILENT = pytest.mark.xfail(
-    strict=True, reason="monitoring treats a one-line non-CSV delivery as 'no labels yet'"
-)
-
 FILE_CASES: dict[str, Any] = {
     "binary": (bytes(range(256)) * 8, ["actuals.csv"]),
     "Latin-1": (csv_bytes([label(id="Pokémon")]).decode().encode("latin-1"), ["codec"]),
     # A one-line body is read as a header with no rows; it must still be refused.
-    "JSON": pytest.param(
-        pd.DataFrame(GOOD).to_json(orient="records").encode(),
-        ["id", "missing"],
-        marks=SILENT,
-        id="JSON",
-    ),
-    "HTML error page": pytest.param(
-        b"<html><body>503 Service Unavailable</body></html>\n",
-        ["missing"],
-        marks=SILENT,
-        id="HTML error page",
-    ),
+    "JSON": (pd.DataFrame(GOOD).to_json(orient="records").encode(), ["id", "missing"]),
+    "HTML error page": (b"<html><body>503 Service Unavailable</body></html>\n", ["missing"]),
     "semicolon separated": (csv_bytes(GOOD, sep=";"), ["missing"]),
     "no header": (csv_bytes(GOOD).split(b"\n", 1)[1], ["missing"]),
     "column renamed": (

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -75,11 +75,18 @@ def load_partitions(
     first: pd.Timestamp,
     last: pd.Timestamp,
     name: str,
+    required: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Load the ``dt=`` partitions dated ``first..last`` and tag rows with their day.
 
     Only the partitions in range are read (``PartitionedDataset`` loads lazily);
     partitions dated after ``last`` (e.g. a simulation's future labels) are ignored.
+
+    Raises:
+        ValueError: If a partition that was read lacks a ``required`` column,
+            naming the partition and the columns. This is checked per file, even
+            when it has no rows: a one-line JSON body or HTML error page reads as
+            a header without rows and must not pass as "no data yet".
     """
     frames = []
     for key in sorted(partitions):
@@ -89,19 +96,16 @@ def load_partitions(
             continue
         if first <= day <= last:
             frame = partitions[key]()
+            missing = [column for column in required if column not in frame]
+            if missing:
+                raise ValueError(
+                    f"{name}: required column(s) {missing} missing in partition {key!r} "
+                    f"(rule: every delivered file has the columns {list(required)})"
+                )
             frames.append(frame.assign(partition_date=day, partition=key))
     if not frames:
-        return pd.DataFrame(columns=["partition_date", "partition"])
+        return pd.DataFrame(columns=[*required, "partition_date", "partition"])
     return pd.concat(frames, ignore_index=True)
-
-
-def _require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
-    missing = [column for column in columns if column not in frame]
-    if missing and len(frame):
-        partitions = sorted(frame["partition"].unique()) if "partition" in frame else []
-        raise ValueError(
-            f"{name}: required column(s) {missing} missing (partitions: {partitions[:5]})"
-        )
 
 
 def select_predictions(
@@ -116,8 +120,13 @@ def select_predictions(
     """
     first, last = window_bounds(params)
     lookback = last - pd.Timedelta(days=int(params["lookback_days"]))
-    frame = load_partitions(predictions_partitions, min(lookback, first), last, "predictions")
-    _require_columns(frame, list(MonitoredPredictions.to_schema().columns), "predictions")
+    frame = load_partitions(
+        predictions_partitions,
+        min(lookback, first),
+        last,
+        "predictions",
+        required=list(MonitoredPredictions.to_schema().columns),
+    )
     in_window = frame["partition_date"].between(first, last) if len(frame) else []
     if not len(frame) or not np.any(in_window):
         raise ValueError(
@@ -152,10 +161,7 @@ def select_features(
     """
     first, last = window_bounds(params)
     start = first - pd.Timedelta(days=int(params["label_delay_max_days"]))
-    frame = load_partitions(features_partitions, start, last, "scored features")
-    _require_columns(frame, ["id"], "scored features")
-    if frame.empty:
-        frame = pd.DataFrame(columns=["id", "partition_date", "partition"])
+    frame = load_partitions(features_partitions, start, last, "scored features", required=["id"])
     frame["in_window"] = frame["partition_date"].between(first, last)
     logger.info(
         "scored features: %d rows, %d in the window", len(frame), int(frame["in_window"].sum())
@@ -180,12 +186,10 @@ def select_labels(
     """
     first, last = window_bounds(params)
     lookback = last - pd.Timedelta(days=int(params["lookback_days"]))
-    raw = load_partitions(actuals_partitions, min(lookback, first), last, "actuals")
     columns = list(Actuals.to_schema().columns)
-    _require_columns(raw, columns, "actuals")
-    if raw.empty:
-        raw = pd.DataFrame(columns=[*columns, "partition_date", "partition"])
-    raw = raw.reset_index(drop=True)
+    raw = load_partitions(
+        actuals_partitions, min(lookback, first), last, "actuals", required=columns
+    ).reset_index(drop=True)
     valid, quarantined = split_by_contract(raw, Actuals)
     labels = valid.assign(
         id=valid["id"].astype(str),
