@@ -14,7 +14,7 @@ from tests.pipelines.monitoring.conftest import (
     simulate_production,
     stable_games,
 )
-from user_score.pipelines.monitoring.datasets import OptionalPartitionedDataset
+from user_score.datasets.partitions import OptionalPartitionedDataset
 from user_score.pipelines.monitoring.nodes import (
     MonitoringAlert,
     assess_status,
