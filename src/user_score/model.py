@@ -22,6 +22,7 @@ games the blend is more accurate than either part (see docs/model_card.md).
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import re
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import SplineTransformer
 
-from user_score.features import FEATURE_DOCS, map_unique
+from user_score.features import FEATURE_DOCS
 
 #: Columns of build_features() output the model reads (its input contract).
 INPUT_FEATURES: list[str] = list(FEATURE_DOCS)
@@ -98,6 +99,93 @@ MIN_GROUP_RESIDUALS = 30
 def _as_tuples(series: pd.Series) -> pd.Series:
     """Lists/arrays of names as hashable tuples (None -> empty tuple)."""
     return series.map(lambda names: tuple(names) if names is not None else ())
+
+
+def _name_codes(series: pd.Series) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of a column of name lists, and its distinct lists as tuples (None -> ``()``).
+
+    ``uniques[codes[i]] == _as_tuples(series)[i]``, at a per-row cost of one
+    ``id()`` call: rows are first grouped by list *object* (``build_features``
+    shares one list between the rows of a distinct raw string), then the
+    distinct objects by content, so equal lists in different objects still
+    get one code.
+    """
+    values = series.to_numpy(dtype=object)
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.intp), []
+    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
+    object_codes, object_ids = pd.factorize(ids)
+    first = np.empty(len(object_ids), dtype=np.intp)
+    first[object_codes[::-1]] = np.arange(len(values) - 1, -1, -1)
+    tuples = np.empty(len(first), dtype=object)
+    for i, names in enumerate(values[first]):
+        tuples[i] = tuple(names) if names is not None else ()
+    content_codes, uniques = pd.factorize(tuples)
+    return content_codes[object_codes], list(uniques)
+
+
+def _map_names(series: pd.Series, func: Any, dtype: Any = object) -> np.ndarray:
+    """``func`` of each row's names tuple, once per distinct list (see :func:`_name_codes`)."""
+    codes, uniques = _name_codes(series)
+    results = np.empty(len(uniques), dtype=dtype)
+    for i, names in enumerate(uniques):
+        results[i] = func(names)
+    return results[codes]
+
+
+def _unique_rows(*keys: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows that are equal in every key (missing values, None or NaN, equal each other).
+
+    Only used on keys whose missing values all give the same result (pandas
+    ``astype(str)`` keeps None and NaN both missing).
+
+    Returns:
+        ``(codes, first)``: a group code per row, and the position of the first
+        row of each group. A row-wise function evaluated on the ``first`` rows
+        and taken by ``codes`` equals the function evaluated on every row.
+    """
+    n_rows = len(keys[0])
+    combined = np.zeros(n_rows, dtype=np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(np.asarray(key), use_na_sentinel=False)
+        # combined < n_rows and codes < len(uniques) <= n_rows: no int64 overflow.
+        combined, _ = pd.factorize(combined * len(uniques) + codes)
+    n_groups = int(combined.max()) + 1 if n_rows else 0
+    first = np.empty(n_groups, dtype=np.intp)
+    first[combined[::-1]] = np.arange(n_rows - 1, -1, -1)
+    return combined.astype(np.intp), first
+
+
+def _category_codes(series: pd.Series, vocabulary: list[str]) -> np.ndarray:
+    """Code of each row in ``[*vocabulary, UNSEEN]`` (``astype(str)`` per distinct value).
+
+    Missing values and values outside the vocabulary get the ``UNSEEN`` code,
+    ``len(vocabulary)``, exactly as ``series.astype(str).isin(vocabulary)`` decides.
+    """
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object))  # missing -> -1
+    position = {name: i for i, name in enumerate(vocabulary)}
+    text = pd.Series(uniques, dtype=object).astype(str)
+    unique_codes = np.array(
+        [
+            position.get(name, len(vocabulary)) if isinstance(name, str) else len(vocabulary)
+            for name in text.tolist()
+        ]
+        + [len(vocabulary)],
+        dtype=np.int64,
+    )
+    return unique_codes[codes]
+
+
+def predict_threads() -> int:
+    """Threads for LightGBM at predict time: every core this process may use.
+
+    Training keeps ``n_jobs: 1`` (faster on ~1k rows); per-row predictions do
+    not depend on the thread count.
+    """
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not Linux
+        return max(os.cpu_count() or 1, 1)
 
 
 def critic_baseline(features: pd.DataFrame, y: pd.Series) -> pd.Series:
@@ -320,8 +408,9 @@ class FeaturePreprocessor:
             values = [developer_means[name] for name in names if name in developer_means]
             return float(np.mean(values)) if values else np.nan
 
-        developer = map_unique(_as_tuples(features["developers"]), _developer_mean).astype(
-            "float64"
+        developer = pd.Series(
+            _map_names(features["developers"], _developer_mean, dtype="float64"),
+            index=features.index,
         )
         return pd.DataFrame(
             {
@@ -344,8 +433,13 @@ class FeaturePreprocessor:
                     row[position[name]] = 1.0
             return row
 
-        rows = map_unique(_as_tuples(features["genres"]), _row)
-        dense = np.vstack(rows.to_numpy()) if len(rows) else np.zeros((0, len(vocabulary)))
+        codes, uniques = _name_codes(features["genres"])
+        # One multi-hot row per distinct genre list, taken by row.
+        dense = (
+            np.vstack([_row(names) for names in uniques])[codes]
+            if len(codes)
+            else np.zeros((0, len(vocabulary)))
+        )
         return pd.DataFrame(
             dense, index=features.index, columns=[f"genre__{g}" for g in vocabulary]
         )
@@ -358,10 +452,8 @@ class FeaturePreprocessor:
         numeric = features[NUMERIC_FEATURES].astype("float64")
         categorical = pd.DataFrame(
             {
-                column: pd.Categorical(
-                    features[column]
-                    .astype(str)
-                    .where(features[column].astype(str).isin(self.vocabularies[column]), UNSEEN),
+                column: pd.Categorical.from_codes(
+                    _category_codes(features[column], self.vocabularies[column]),
                     categories=[*self.vocabularies[column], UNSEEN],
                 )
                 for column in CATEGORICAL_FEATURES
@@ -374,6 +466,25 @@ class FeaturePreprocessor:
         return pd.concat(parts, axis=1)
 
     def _history(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Track record from the training games released before each row.
+
+        Computed once per distinct (franchise, developers, release year, month)
+        and taken by row: the track record depends on nothing else.
+        """
+        if len(features) == 0:
+            return self._history_rows(features)
+        codes, first = _unique_rows(
+            features["franchise"].to_numpy(dtype=object),
+            _name_codes(features["developers"])[0],
+            features["release_year"].astype("float64").to_numpy(),
+            features["release_month"].astype("float64").to_numpy(),
+        )
+        distinct = self._history_rows(features.iloc[first])
+        return pd.DataFrame(
+            distinct.to_numpy()[codes], index=features.index, columns=distinct.columns
+        )
+
+    def _history_rows(self, features: pd.DataFrame) -> pd.DataFrame:
         """Track record from the training games released before each row (vectorised)."""
         smoothing = float(self.params["target_encoding_smoothing"])
         frames = []
@@ -411,15 +522,20 @@ class FeaturePreprocessor:
     def unseen_counts(self, features: pd.DataFrame) -> dict[str, int]:
         """Rows per feature holding a category never seen in training."""
         counts = {
-            column: int((~features[column].astype(str).isin(self.vocabularies[column])).sum())
+            column: int(
+                (
+                    _category_codes(features[column], self.vocabularies[column])
+                    == len(self.vocabularies[column])
+                ).sum()
+            )
             for column in CATEGORICAL_FEATURES
         }
         for column in ("genres", "developers"):
             known = set(self.vocabularies[column])
-            flags = map_unique(
-                _as_tuples(features[column]), lambda names, k=known: any(n not in k for n in names)
+            flags = _map_names(
+                features[column], lambda names, k=known: any(n not in k for n in names), bool
             )
-            counts[column] = int(flags.astype(bool).sum())
+            counts[column] = int(flags.sum())
         return counts
 
 
@@ -484,8 +600,16 @@ class LinearTextModel:
         platform = features["platform"].astype(str).str.lower()
         missing = features["meta_score_missing"].astype(bool).map({True: "yes", False: "no"})
         parts = [
-            map_unique(_as_tuples(features["developers"]), lambda n: _tokens("dev_", n)),
-            map_unique(_as_tuples(features["genres"]), lambda n: _tokens("gen_", n)),
+            pd.Series(
+                _map_names(features["developers"], lambda n: _tokens("dev_", n)),
+                index=features.index,
+                dtype=object,
+            ),
+            pd.Series(
+                _map_names(features["genres"], lambda n: _tokens("gen_", n)),
+                index=features.index,
+                dtype=object,
+            ),
             "plat_" + platform,
             "esrb_" + features["esrb_rating"].astype(str).str.lower().str.replace("+", "p"),
             "miss_" + missing + "_" + platform,
@@ -539,10 +663,22 @@ class LinearTextModel:
         return features["base_title"].astype(str)
 
     def _matrix_from(self, features: pd.DataFrame, titles: pd.Series) -> sparse.csr_matrix:
+        # TF-IDF rows depend only on their own document: vectorise each distinct
+        # title and each distinct token-document input once, then take the rows.
+        title_codes, distinct_titles = pd.factorize(titles)
+        token_codes, token_first = _unique_rows(
+            _name_codes(features["developers"])[0],
+            _name_codes(features["genres"])[0],
+            features["platform"].to_numpy(dtype=object),
+            features["esrb_rating"].to_numpy(dtype=object),
+            features["meta_score_missing"].astype(bool).to_numpy(),
+            features["release_year"].astype("float64").to_numpy(),
+        )
+        token_docs = self._token_docs(features.iloc[token_first])
         return sparse.hstack(
             [
-                self.words_.transform(titles),
-                self.token_vectorizer_.transform(self._token_docs(features)),
+                self.words_.transform(distinct_titles)[title_codes],
+                self.token_vectorizer_.transform(token_docs)[token_codes],
                 sparse.csr_matrix(self._numeric(features)),
             ]
         ).tocsr()
@@ -716,7 +852,7 @@ class UserScoreModel:
 
     def predict_components(self, features: pd.DataFrame) -> pd.DataFrame:
         """Unclipped predictions of the parts: ``lightgbm``, ``linear`` (NaN if absent)."""
-        boosted = self.regressor.predict(self.transform(features))
+        boosted = self.regressor.predict(self.transform(features), num_threads=predict_threads())
         linear = (
             self.linear.predict(features)
             if self.linear is not None and self.blend_weight > 0
@@ -760,6 +896,11 @@ class UserScoreModel:
         """Per-row hash of exactly the input features the model reads (lineage)."""
         frame = features[INPUT_FEATURES].copy()
         for column in ("genres", "developers"):
-            frame[column] = map_unique(_as_tuples(frame[column]), "|".join)
+            frame[column] = pd.Series(
+                _map_names(frame[column], "|".join), index=frame.index, dtype=object
+            )
         hashed = pd.util.hash_pandas_object(frame, index=False)
-        return hashed.map("{:016x}".format)
+        # "{:016x}".format of each uint64, vectorised: big-endian bytes -> hex -> 16-char slices.
+        hexed = hashed.to_numpy().astype(">u8").tobytes().hex()
+        digits = np.frombuffer(hexed.encode("ascii"), dtype="S16").astype(str)
+        return pd.Series(digits, index=hashed.index, dtype=str)

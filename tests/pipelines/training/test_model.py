@@ -161,3 +161,35 @@ def test_tuning_picks_the_config_with_the_lowest_inner_cv_error(demo_model_input
     winner = min(trials, key=lambda trial: trial["inner_cv_l2"])
     assert best["num_leaves"] == winner["params"]["num_leaves"]
     assert best["n_estimators"] == winner["rounds"] <= 200
+
+
+def test_batch_prediction_per_distinct_value_equals_row_by_row(fitted):
+    """predict/transform/features_hash/unseen_counts work per distinct value (lists grouped
+    by object, then by content; TF-IDF per distinct title); each row must get exactly
+    what it gets when scored alone."""
+    model, _, test = fitted
+    rows = test[INPUT_FEATURES].iloc[:30]
+    picks = np.random.default_rng(3).integers(0, len(rows), 90)
+    batch = rows.iloc[picks].reset_index(drop=True)
+    # Equal lists in distinct objects, shared objects, a missing list, unseen categories.
+    batch["developers"] = [list(names) for names in batch["developers"]]
+    batch.loc[5, "developers"] = None
+    batch.loc[7, "genres"] = ["Brand New Genre"]
+    batch.loc[8, "platform"] = "NEWCONSOLE"
+    batch.loc[9, "esrb_rating"] = "NEW-RATING"
+
+    alone = [batch.iloc[[i]] for i in range(len(batch))]
+    pd.testing.assert_frame_equal(
+        model.predict(batch), pd.concat([model.predict(row) for row in alone])
+    )
+    pd.testing.assert_frame_equal(
+        model.transform(batch), pd.concat([model.transform(row) for row in alone])
+    )
+    assert model.features_hash(batch).tolist() == [
+        model.features_hash(row).iloc[0] for row in alone
+    ]
+    counts = [model.preprocessor.unseen_counts(row) for row in alone]
+    assert model.preprocessor.unseen_counts(batch) == {
+        column: sum(count[column] for count in counts) for column in counts[0]
+    }
+    assert model.preprocessor.unseen_counts(batch)["platform"] >= 1
