@@ -13,7 +13,10 @@ import pytest
 
 from user_score.demo_data import (
     DEFAULT_SEED,
+    DEVELOPER_COUNTS,
     RAW_COLUMNS,
+    TAIL_DEVELOPERS,
+    catalog_universe,
     generate_catalog,
     generate_games,
     to_batch_input,
@@ -204,6 +207,62 @@ def test_drift_platform_mix_changes_shares() -> None:
 def test_unknown_drift_key_rejected() -> None:
     with pytest.raises(ValueError, match="unknown drift"):
         generate_games(50, seed=1, drift={"meta_shift": 3})
+
+
+# ----------------------------------------------------------------------------- universe
+def _lead_developer(games: pd.DataFrame) -> pd.Series:
+    return games["developers"].map(lambda devs: devs[0] if devs else "")
+
+
+def test_catalog_universe_is_the_committed_catalogs() -> None:
+    universe = catalog_universe()
+    assert catalog_universe(DEFAULT_SEED, 2000) is universe  # cached, shared
+    catalog_games = generate_games(2000 - 5, DEFAULT_SEED)  # what generate_catalog draws
+    assert set(catalog_games["franchise"]) <= set(universe.names)
+    assert universe.released.sum() == (catalog_games["kind"] == "base").sum()
+    assert set(catalog_games["title"]) <= universe.titles
+    assert universe.weights.sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="read-only"):
+        universe.weights[0] = 1.0
+
+
+def test_new_games_continue_the_catalogs_franchises_and_studios() -> None:
+    universe = catalog_universe()
+    catalog_games = generate_games(2000 - 5, DEFAULT_SEED)
+    day = generate_games(
+        1500, seed=77, universe=universe, new_franchise_rate=0.1, new_developer_rate=0.05
+    )
+    again = generate_games(
+        1500, seed=77, universe=universe, new_franchise_rate=0.1, new_developer_rate=0.05
+    )
+    pd.testing.assert_frame_equal(day, again)
+    base = day[day["kind"] == "base"]
+    assert 0.85 < base["franchise"].isin(universe.names).mean() < 0.95
+    assert not base["title"].isin(universe.titles).any()  # new releases, new titles
+    known = set(DEVELOPER_COUNTS) | set(TAIL_DEVELOPERS) | {""}
+    assert 0.02 < (~_lead_developer(base).isin(known)).mean() < 0.09
+    # Franchise quality carries over from the catalog to its new releases.
+    means = pd.concat(
+        {
+            "catalog": catalog_games.groupby("franchise")["user_score"].agg(["mean", "count"]),
+            "day": day.groupby("franchise")["user_score"].agg(["mean", "count"]),
+        },
+        axis=1,
+    ).dropna()
+    big = means[(means[("catalog", "count")] >= 4) & (means[("day", "count")] >= 4)]
+    assert len(big) > 20
+    assert big[("catalog", "mean")].corr(big[("day", "mean")]) > 0.5
+
+    # Without the universe, a new seed invents other franchises and another studio mix.
+    fresh = generate_games(1500, seed=77)
+    assert fresh["franchise"].isin(universe.names).mean() < 0.2
+
+    def distance(games: pd.DataFrame) -> float:
+        ours = _lead_developer(games).value_counts(normalize=True)
+        theirs = _lead_developer(catalog_games).value_counts(normalize=True)
+        return 0.5 * ours.sub(theirs, fill_value=0).abs().sum()
+
+    assert distance(day) < distance(fresh) - 0.05
 
 
 # ----------------------------------------------------------------------------- (e)

@@ -19,6 +19,14 @@ Pipeline of the generator:
    errors, duplicated links, duplicate rows).
 3. :func:`to_batch_input` formats games as daily scoring input.
 
+New games after the catalog (the simulation's daily traffic) come from the catalog's
+*universe*: :func:`catalog_universe` returns the franchises (names, popularity, latent
+user/critic effects, genres, studios) and titles that the catalog's own seed drew, and
+``generate_games(..., universe=...)`` samples new releases of those franchises with a
+per-day seed, plus a small share of new franchises (``new_franchise_rate``) and new
+studios (``new_developer_rate``). Without a universe every call invents its own
+franchises (the catalog itself is drawn that way, so its bytes do not change).
+
 CLI::
 
     python -m user_score.demo_data --rows 2000 --seed 20210301 \
@@ -31,6 +39,8 @@ import argparse
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -606,6 +616,13 @@ _STUDIO_TAILS = (
 TAIL_DEVELOPERS = tuple(f"{h} {t}" for h in _STUDIO_HEADS for t in _STUDIO_TAILS)
 # Scrape errors: a parenthesised tag in the title was parsed as the platform.
 SCRAPE_ERROR_TAGS = ("TG16", "working title", "Genesis", "import")
+# Games sampled from a universe (new releases after the catalog): the share of base games
+# that start a brand-new franchise, and of games whose lead studio is a new one. With these,
+# 37 % of a simulated day's games have a franchise key and 3.5 % a lead studio the catalog
+# lacks (real scrape, games released since 2017: 34 % and 7 %).
+NEW_FRANCHISE_RATE = 0.15
+NEW_DEVELOPER_RATE = 0.02
+DEFAULT_CATALOG_ROWS = 2000
 
 _DAY_NS = 86_400 * 10**9
 
@@ -721,6 +738,40 @@ def _franchise_name(rng: np.random.Generator) -> str:
     return f"{word} {noun}".strip()
 
 
+def _new_studio_name(rng: np.random.Generator) -> str:
+    """An invented studio outside the known pools (made-up word + a company suffix)."""
+    word = str(rng.choice(_SYLLABLE_HEADS)) + str(rng.choice(_SYLLABLE_TAILS))
+    return f"{word} {rng.choice(_STUDIO_TAILS)}"
+
+
+@dataclass(frozen=True)
+class GameUniverse:
+    """The franchises a catalog was drawn from, so that later games can continue them.
+
+    Attributes:
+        seed: the generator seed that drew this universe (the catalog's seed).
+        names: franchise names.
+        weights: franchise popularity (probability that a base game belongs to it).
+        user_effect, meta_effect: latent franchise effects on user and critic scores.
+        genres, developers: each franchise's usual genre list and studio list.
+        released: base games each franchise already has (numbering of the next titles).
+        titles: every title already used (new titles avoid them).
+    """
+
+    seed: int
+    names: tuple[str, ...]
+    weights: np.ndarray
+    user_effect: np.ndarray
+    meta_effect: np.ndarray
+    genres: tuple[tuple[str, ...], ...]
+    developers: tuple[tuple[str, ...], ...]
+    released: np.ndarray
+    titles: frozenset[str]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
 def _subtitle(rng: np.random.Generator) -> str:
     art = "the " if rng.random() < 0.3 else ""
     return f"{art}{rng.choice(_SUB_ADJECTIVES)} {rng.choice(_SUB_NOUNS)}"
@@ -751,6 +802,9 @@ def generate_games(
     start: str = "1996-01-01",
     end: str = "2021-03-01",
     drift: dict | None = None,
+    universe: GameUniverse | None = None,
+    new_franchise_rate: float = NEW_FRANCHISE_RATE,
+    new_developer_rate: float = NEW_DEVELOPER_RATE,
 ) -> pd.DataFrame:
     """Draw ``n_games`` latent, typed game releases (one row per title/platform).
 
@@ -763,6 +817,14 @@ def generate_games(
             covariate drift), ``new_genres`` (list) + ``new_genre_rate`` (default 0.3),
             ``new_platforms`` (list) + ``new_platform_rate`` (default 0.3) and
             ``platform_mix`` (dict platform -> weight replacing the default mix).
+        universe: franchises to continue (e.g. :func:`catalog_universe`): base games
+            belong to them with their popularity, effects, genres and studios, and
+            get new titles. ``None``: the call invents its own franchises (``seed``
+            then decides the universe too; the catalog is drawn this way).
+        new_franchise_rate: with a universe, share of base games that start a new
+            franchise instead.
+        new_developer_rate: with a universe, share of base games whose lead studio is
+            a new one (unknown to the universe and to the studio pools).
 
     Returns:
         DataFrame with columns ``title, platform, release_date, date_raw, meta_score,
@@ -770,6 +832,37 @@ def generate_games(
         ``user_score`` is NaN when the game would have no user score on the site;
         ``developers``/``genres`` are clean lists (empty when unknown).
     """
+    return _generate_games(
+        n_games, seed, start, end, drift, universe, new_franchise_rate, new_developer_rate
+    )[0]
+
+
+def catalog_universe(seed: int = DEFAULT_SEED, n_rows: int = DEFAULT_CATALOG_ROWS) -> GameUniverse:
+    """The universe (franchises, studios, titles) of ``generate_catalog(n_rows, seed)``.
+
+    The default arguments give the universe of the committed demo catalog, i.e. the
+    franchises the demo model was trained on. Computed once per process (read-only).
+    """
+    return _catalog_universe(int(seed), int(n_rows))
+
+
+@lru_cache(maxsize=4)
+def _catalog_universe(seed: int, n_rows: int) -> GameUniverse:
+    n_games = n_rows - N_RAW_EXTRA_ROWS if n_rows >= 300 else n_rows
+    return _generate_games(n_games, seed)[1]
+
+
+def _generate_games(
+    n_games: int,
+    seed: int,
+    start: str = "1996-01-01",
+    end: str = "2021-03-01",
+    drift: dict | None = None,
+    universe: GameUniverse | None = None,
+    new_franchise_rate: float = NEW_FRANCHISE_RATE,
+    new_developer_rate: float = NEW_DEVELOPER_RATE,
+) -> tuple[pd.DataFrame, GameUniverse]:
+    """:func:`generate_games` and the universe its games came from."""
     if n_games < 1:
         raise ValueError("n_games must be positive")
     drift = dict(drift or {})
@@ -804,20 +897,47 @@ def generate_games(
         platform[hit] = rng.choice(np.array(new_platforms, dtype=object), size=hit.sum())
     release_ns = _draw_dates(rng, platform.astype(str), t_start, t_end)
 
-    n_franchises = max(1, n_base // 3)
-    fr_weights = _weights(1.0 / np.arange(1, n_franchises + 1) ** 0.9)
-    franchise = rng.choice(n_franchises, size=n_base, p=fr_weights)
-    fr_names: list[str] = []
-    seen_names: set[str] = set()
-    while len(fr_names) < n_franchises:
-        name = _franchise_name(rng)
-        if name not in seen_names:
-            seen_names.add(name)
-            fr_names.append(name)
-    fr_user = rng.normal(0, FRANCHISE_USER_SD, n_franchises)
-    fr_meta = rng.normal(0, FRANCHISE_META_SD, n_franchises)
-    fr_genres = _draw_genres(rng, n_franchises)
-    fr_devs = _draw_developers(rng, n_franchises)
+    if universe is None:
+        # A universe of its own: Zipf-popular franchises with their traits.
+        n_franchises = max(1, n_base // 3)
+        fr_weights = _weights(1.0 / np.arange(1, n_franchises + 1) ** 0.9)
+        franchise = rng.choice(n_franchises, size=n_base, p=fr_weights)
+        fr_names: list[str] = []
+        seen_names: set[str] = set()
+        while len(fr_names) < n_franchises:
+            name = _franchise_name(rng)
+            if name not in seen_names:
+                seen_names.add(name)
+                fr_names.append(name)
+        fr_user = rng.normal(0, FRANCHISE_USER_SD, n_franchises)
+        fr_meta = rng.normal(0, FRANCHISE_META_SD, n_franchises)
+        fr_genres = _draw_genres(rng, n_franchises)
+        fr_devs = _draw_developers(rng, n_franchises)
+        released: dict[int, int] = {}
+        used: set[str] = set()
+    else:
+        # New releases of the universe's franchises; a few start new franchises.
+        n_known = len(universe)
+        franchise = rng.choice(n_known, size=n_base, p=universe.weights)
+        fresh = np.flatnonzero(rng.random(n_base) < float(new_franchise_rate))
+        fr_names = list(universe.names)
+        seen_names = set(fr_names)
+        while len(fr_names) < n_known + len(fresh):
+            name = _franchise_name(rng)
+            if name not in seen_names:
+                seen_names.add(name)
+                fr_names.append(name)
+        franchise[fresh] = n_known + np.arange(len(fresh))
+        fr_user = np.concatenate(
+            [universe.user_effect, rng.normal(0, FRANCHISE_USER_SD, len(fresh))]
+        )
+        fr_meta = np.concatenate(
+            [universe.meta_effect, rng.normal(0, FRANCHISE_META_SD, len(fresh))]
+        )
+        fr_genres = [list(g) for g in universe.genres] + _draw_genres(rng, len(fresh))
+        fr_devs = [list(d) for d in universe.developers] + _draw_developers(rng, len(fresh))
+        released = {f: int(c) for f, c in enumerate(universe.released) if c}
+        used = set(universe.titles)
 
     # Per-game genres/developers: mostly the franchise's, sometimes re-drawn.
     game_genres = _draw_genres(rng, n_base)
@@ -831,12 +951,14 @@ def generate_games(
     devs = [
         list(fr_devs[f]) if k else d for f, k, d in zip(franchise, keep_d, game_devs, strict=True)
     ]
+    if universe is not None and new_developer_rate > 0:
+        for i in np.flatnonzero(rng.random(n_base) < float(new_developer_rate)):
+            devs[i] = [_new_studio_name(rng), *devs[i][1:]]
 
     # Titles: order games inside a franchise by date.
     order = np.lexsort((release_ns, franchise))
     titles = np.empty(n_base, dtype=object)
-    k_in_fr: dict[int, int] = {}
-    used: set[str] = set()
+    k_in_fr = dict(released)
     for i in order:
         f = int(franchise[i])
         k = k_in_fr.get(f, 0)
@@ -1070,7 +1192,27 @@ def generate_games(
             "year": pd.Series(year).where(~unreleased).astype("Float64"),
         }
     )
-    return out
+    if universe is None:
+        universe = _frozen_universe(
+            seed=seed,
+            names=tuple(fr_names),
+            weights=fr_weights,
+            user_effect=fr_user,
+            meta_effect=fr_meta,
+            genres=tuple(tuple(g) for g in fr_genres),
+            developers=tuple(tuple(d) for d in fr_devs),
+            released=np.bincount(franchise, minlength=len(fr_names)),
+            titles=frozenset(out["title"]),
+        )
+    return out, universe
+
+
+def _frozen_universe(**fields) -> GameUniverse:
+    """A :class:`GameUniverse` whose arrays are read-only (it may be cached and shared)."""
+    for name in ("weights", "user_effect", "meta_effect", "released"):
+        fields[name] = np.array(fields[name], copy=True)
+        fields[name].flags.writeable = False
+    return GameUniverse(**fields)
 
 
 # Intercept correction so that the mean of *observed* user scores matches the real 7.70

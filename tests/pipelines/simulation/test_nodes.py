@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from user_score.contracts import BATCH_COLUMNS
+from user_score.demo_data import DEFAULT_SEED
+from user_score.features import franchise_key
 from user_score.pipelines.scoring.nodes import validate_batch_input
 from user_score.pipelines.simulation import create_pipeline
 from user_score.pipelines.simulation.nodes import (
@@ -21,6 +24,7 @@ PARAMS = {
     "days": 5,
     "games_per_day": 120,
     "seed": 7,
+    "universe": {"seed": 20210301, "catalog_rows": 2000, "new_franchise_rate": 0.15},
     "release_start": "1996-01-01",
     "invalid_row_rate": 0.05,
     "labels": {"rate": 0.9, "min_delay_days": 7, "max_delay_days": 14},
@@ -100,6 +104,25 @@ def test_drift_starts_on_its_start_date():
     assert meta["d"] < meta["s"] - 8
     assert not stable["platform"].isin(["VR9", "Z1"]).any()
     assert drifted["platform"].isin(["VR9", "Z1"]).mean() > 0.1
+
+
+def test_days_continue_the_demo_catalogs_franchises(project_root):
+    """A day without drift is new releases of the trained-on franchises (unless seed: null)."""
+    committed = pd.read_csv(project_root / "data" / "01_raw" / "games_catalog.csv")
+    conf = yaml.safe_load(
+        (project_root / "conf" / "base" / "parameters_simulation.yml").read_text()
+    )["simulation"]["universe"]
+    # The configured universe is the committed catalog's: same seed, same size.
+    assert (conf["seed"], conf["catalog_rows"]) == (DEFAULT_SEED, len(committed))
+    keys = set(committed["title"].map(franchise_key))
+    day = pd.Timestamp("2021-02-27")
+
+    def known_share(universe):
+        batch, _ = simulate_day(day, {**PARAMS, "universe": universe, "invalid_row_rate": 0.0})
+        return batch["title"].map(franchise_key).isin(keys).mean()
+
+    assert known_share(PARAMS["universe"]) > 0.5
+    assert known_share({"seed": None}) < 0.2  # every day invents its own franchises
 
 
 def test_pipeline_runs_on_an_in_memory_catalog():

@@ -7,7 +7,12 @@ a small share of rows the way upstream systems do (so quarantine has work),
 and lets the games' real user scores arrive 7-14 days later, for some games
 only, as ``actuals``.
 
-Every day is a pure function of ``(seed, date, drift parameters)``: rerunning
+The games are new releases of the demo catalog's franchises, mostly by its
+studios (:func:`user_score.demo_data.catalog_universe`, the ``universe``
+parameters), with a small share of new franchises and studios: a period without
+drift looks like the population the model was trained on, as in production.
+
+Every day is a pure function of ``(universe, seed, date, drift parameters)``: rerunning
 any window rewrites identical files, and an ``actuals`` partition (the labels
 that *arrived* on a day) is the same whichever window wrote it.
 """
@@ -20,7 +25,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from user_score.demo_data import generate_games, to_batch_input
+from user_score.demo_data import (
+    DEFAULT_CATALOG_ROWS,
+    NEW_DEVELOPER_RATE,
+    NEW_FRANCHISE_RATE,
+    GameUniverse,
+    catalog_universe,
+    generate_games,
+    to_batch_input,
+)
 from user_score.pipelines.scoring.nodes import check_run_date
 
 logger = logging.getLogger(__name__)
@@ -71,6 +84,18 @@ def drift_for_day(day: pd.Timestamp, drift: dict[str, Any] | None) -> dict[str, 
     return active
 
 
+def universe_for(cfg: dict[str, Any] | None) -> GameUniverse | None:
+    """The franchises new games come from: the catalog's (``seed``, ``catalog_rows``).
+
+    ``seed: null`` (or no ``universe`` block) gives ``None``: every day then invents
+    franchises and studios of its own, which the model has never seen.
+    """
+    cfg = cfg or {}
+    if cfg.get("seed") is None:
+        return None
+    return catalog_universe(int(cfg["seed"]), int(cfg.get("catalog_rows", DEFAULT_CATALOG_ROWS)))
+
+
 def spoil_rows(batch: pd.DataFrame, rate: float, rng: np.random.Generator) -> pd.DataFrame:
     """Make about ``rate`` of the rows invalid, cycling through :data:`INVALID_ROW_KINDS`."""
     batch = batch.astype(object)
@@ -96,12 +121,16 @@ def simulate_day(day: pd.Timestamp, params: dict[str, Any]) -> tuple[pd.DataFram
         arrive (``event_date`` 7-14 days after ``day``).
     """
     labels_cfg = params.get("labels") or {}
+    universe_cfg = params.get("universe") or {}
     games = generate_games(
         int(params["games_per_day"]),
         seed=_day_seed(params["seed"], day, 0),
         start=str(params.get("release_start", "1996-01-01")),
         end=day.strftime("%Y-%m-%d"),
         drift=drift_for_day(day, params.get("drift")) or None,
+        universe=universe_for(universe_cfg),
+        new_franchise_rate=float(universe_cfg.get("new_franchise_rate", NEW_FRANCHISE_RATE)),
+        new_developer_rate=float(universe_cfg.get("new_developer_rate", NEW_DEVELOPER_RATE)),
     )
     clean = to_batch_input(games, id_prefix=f"g{day:%Y%m%d}")
     rng = np.random.default_rng(_day_seed(params["seed"], day, 1))
@@ -171,6 +200,7 @@ def simulate_production(
             if drift_for_day(day, params.get("drift"))
         },
         "seed": int(params["seed"]),
+        "universe": dict(params.get("universe") or {"seed": None}),
     }
     logger.info(
         "simulated %d days ending %s (%d rows), %d label partitions",
