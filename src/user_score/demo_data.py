@@ -46,31 +46,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from user_score import contracts
+
 logger = logging.getLogger("user_score.demo_data")
 
 DEFAULT_SEED = 20210301
 
-RAW_COLUMNS = [
-    "meta_score",
-    "title",
-    "platform",
-    "date",
-    "user_score",
-    "link",
-    "esrb_rating",
-    "developers",
-    "genres",
-]
-BATCH_COLUMNS = [
-    "id",
-    "title",
-    "platform",
-    "date",
-    "meta_score",
-    "esrb_rating",
-    "developers",
-    "genres",
-]
+# The raw catalog's and a daily batch's columns, in file order (the contracts own them).
+RAW_COLUMNS = list(contracts.RAW_COLUMNS)
+BATCH_COLUMNS = list(contracts.BATCH_COLUMNS)
 RAW_DATE_FORMAT = "%b %-d, %Y"
 
 # =====================================================================================
