@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -18,6 +20,15 @@ from user_score.datasets import ModelArtifactDataset
 from user_score.demo_data import generate_games, to_batch_input
 
 KEDRO = str(Path(sys.executable).parent / "kedro")
+
+
+def write_csv(rows: list[dict[str, Any]], columns: list[str], sep: str = ",") -> str:
+    """``rows`` as CSV text under the header ``columns`` (keys not in it are ignored)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=sep, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def small_model() -> Any:

@@ -9,8 +9,6 @@ quarantined row.
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog
 from user_score.pipelines.monitoring.nodes import select_labels
 
@@ -40,11 +39,7 @@ def label(**overrides: Any) -> dict[str, Any]:
 
 
 def csv_bytes(rows: list[dict[str, Any]], columns: list[str] = COLUMNS, sep: str = ",") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=sep, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return write_csv(rows, columns, sep).encode("utf-8")
 
 
 def select(root: Path, content: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:

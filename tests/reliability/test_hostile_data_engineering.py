@@ -10,8 +10,6 @@ row carries a reason. See "Hostile inputs" in docs/data_contract.md.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import tempfile
 from pathlib import Path
@@ -23,6 +21,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog, ContractViolationError, DatasetReadError
 from user_score.contracts import RAW_COLUMNS, GamesClean, ModelInputTable
 from user_score.pipelines.data_engineering.nodes import (
@@ -55,13 +54,7 @@ def good_row(**overrides: Any) -> dict[str, Any]:
 
 
 def csv_text(rows: list[dict[str, Any]], columns: list[str] | None = None, sep: str = ",") -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=columns or list(RAW_COLUMNS), delimiter=sep, extrasaction="ignore"
-    )
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return write_csv(rows, columns or list(RAW_COLUMNS), sep)
 
 
 TWO_GOOD = [good_row(), good_row(title="Moon", link="/game/wii/moon", platform="Wii")]

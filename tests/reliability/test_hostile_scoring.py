@@ -10,8 +10,6 @@ reason per quarantined row and no id scored twice.
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog, ContractViolationError, DatasetReadError
 from user_score.contracts import Predictions
 from user_score.pipelines.scoring import create_pipeline
@@ -52,11 +51,7 @@ def row(**overrides: Any) -> dict[str, Any]:
 
 
 def csv_bytes(rows: list[dict[str, Any]], columns: list[str] = COLUMNS, sep: str = ",") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=sep, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return write_csv(rows, columns, sep).encode("utf-8")
 
 
 TWO = [row(), row(id="r2", title="Moon", platform="Wii")]
