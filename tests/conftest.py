@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,25 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = PROJECT_ROOT.parent / "shared" / "data" / "nintendo_games.csv"
 DEMO_CATALOG = PROJECT_ROOT / "data" / "01_raw" / "games_catalog.csv"
+#: The ``kedro`` command of the interpreter running the tests.
+KEDRO = str(Path(sys.executable).parent / "kedro")
+PLAIN_LOGGING = Path(__file__).resolve().parent / "logging_plain.yml"
+
+
+def kedro_child_env(extra: dict[str, str] | None = None, base: dict[str, str] | None = None):
+    """Environment for a ``kedro`` child process whose output a test reads.
+
+    Its logging is plain (``tests/logging_plain.yml``: one unwrapped line per
+    record, Python's own tracebacks), so what a test searches for never depends
+    on the terminal width or on the length of a temporary path.
+    """
+    return {
+        **(os.environ if base is None else base),
+        "KEDRO_DISABLE_TELEMETRY": "1",
+        "DO_NOT_TRACK": "1",
+        "KEDRO_LOGGING_CONFIG": str(PLAIN_LOGGING),
+        **(extra or {}),
+    }
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +13,9 @@ import pandas as pd
 import pytest
 from kedro.io import Version
 
-from tests.conftest import DEMO_CATALOG, copy_project
+from tests.conftest import DEMO_CATALOG, KEDRO, copy_project, kedro_child_env
 from user_score.datasets import ModelArtifactDataset
 from user_score.demo_data import generate_games, to_batch_input
-
-KEDRO = str(Path(sys.executable).parent / "kedro")
 
 
 def write_csv(rows: list[dict[str, Any]], columns: list[str], sep: str = ",") -> str:
@@ -97,7 +93,7 @@ def start_kedro(project: Path, run_date: str, env: dict[str, str] | None = None)
     return subprocess.Popen(
         kedro_command(run_date),
         cwd=project,
-        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", **(env or {})},
+        env=kedro_child_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -108,7 +104,7 @@ def run_kedro(project: Path, run_date: str, env: dict[str, str] | None = None):
     return subprocess.run(
         kedro_command(run_date),
         cwd=project,
-        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", **(env or {})},
+        env=kedro_child_env(env),
         capture_output=True,
         text=True,
         timeout=600,

@@ -134,6 +134,9 @@ def test_a_second_run_for_a_date_being_scored_is_refused(scoring_project, tmp_pa
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0
     assert "Refusing to run" in output and f"dt={run_date}" in output
+    # The whole refused location on one line, however long the temporary path
+    # (the child logs plainly: tests/logging_plain.yml).
+    assert f"writing 'predictions' at {location} " in output, output[-3000:]
     assert not scoring_outputs(scoring_project, run_date)["predictions"].exists()
     assert other.returncode == 0, other.stdout[-3000:]
     _check_complete(scoring_project, other_date, 400)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import uuid
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import KEDRO, kedro_child_env
 from user_score.hooks import (
     REDACTED,
     SecretRedactingFilter,
@@ -19,8 +19,6 @@ from user_score.hooks import (
     install_secret_filter,
     redact_exception,
 )
-
-KEDRO = str(Path(sys.executable).parent / "kedro")
 
 
 def _secret(label: str) -> str:
@@ -115,13 +113,13 @@ def test_no_secret_in_logs_errors_or_outputs_of_real_runs(project_copy):
         "    endpoint_url: http://127.0.0.1:1\n",
         encoding="utf-8",
     )
-    env = {
-        **os.environ,
-        "KEDRO_DISABLE_TELEMETRY": "1",
-        "AWS_ACCESS_KEY_ID": access_key,
-        "AWS_SECRET_ACCESS_KEY": env_secret,
-        "AWS_SESSION_TOKEN": token,
-    }
+    env = kedro_child_env(
+        {
+            "AWS_ACCESS_KEY_ID": access_key,
+            "AWS_SECRET_ACCESS_KEY": env_secret,
+            "AWS_SESSION_TOKEN": token,
+        }
+    )
     ok = _run(project_copy, env, "--pipeline", "data_engineering")
     assert ok.returncode == 0, ok.stderr[-3000:]
     # A failing run whose input location carries a token (like a presigned URL):

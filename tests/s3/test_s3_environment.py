@@ -8,10 +8,8 @@ the other tests reuse its bucket prefix or start their own.
 from __future__ import annotations
 
 import io
-import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.conftest import run_session
+from tests.conftest import KEDRO, kedro_child_env, run_session
 from tests.s3.conftest import S3Run, make_s3_run
 from user_score import storage
 from user_score.catalog import ContractDataCatalog, dataset_location
@@ -28,7 +26,6 @@ from user_score.storage import StorageAccessError, clear_s3_instances
 
 pytestmark = pytest.mark.s3
 
-KEDRO = str(Path(sys.executable).parent / "kedro")
 SUBPROCESS_TIMEOUT_S = 300  # a guard against hangs, not a speed requirement
 #: A simulated day (the simulation writes the 14 days up to the default run_date)
 #: that the default run does not score.
@@ -82,7 +79,7 @@ def persisted_datasets(project: Path) -> tuple[dict[str, str], dict[str, Any]]:
 
 
 def run_cli(s3: S3Run, *args: str, env: dict[str, str] | None = None):
-    environment = {**os.environ, **s3.env, **(env or {}), "KEDRO_DISABLE_TELEMETRY": "1"}
+    environment = kedro_child_env({**s3.env, **(env or {})})
     return subprocess.run(
         [KEDRO, "run", "--env", "s3", *args],
         cwd=s3.project,

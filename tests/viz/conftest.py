@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, kedro_child_env
 from tests.viz.registry import registered_pipelines
 
 ARTIFACT_DIR = PROJECT_ROOT / "test-artifacts" / "viz"
@@ -49,7 +49,7 @@ def viz_build(demo_run_project: Path, artifact_dir: Path) -> Path:
     """``kedro viz build --include-previews`` of the finished demo run: the site folder."""
     build_dir = demo_run_project / "build"
     shutil.rmtree(build_dir, ignore_errors=True)  # the build never deletes stale files
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+    env = kedro_child_env()
     proc = subprocess.run(
         [sys.executable, "-m", "kedro", "viz", "build", "--include-previews"],
         cwd=demo_run_project,
@@ -163,7 +163,7 @@ def live_viz_url(demo_run_project: Path, artifact_dir: Path) -> Iterator[str]:
     port = _free_port_below_49152()
     address = ["--host", "127.0.0.1", "--port", str(port)]
     log_path = artifact_dir / "kedro-viz-run.log"
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+    env = kedro_child_env()
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "kedro", "viz", "run", "--no-browser", *address],
