@@ -7,15 +7,17 @@ import pandera.pandas as pa
 import pytest
 
 from user_score.contracts import (
-    CONTRACT_DOC,
-    DOCUMENTED_CONTRACTS,
     BatchInputRow,
     RawGameRow,
     RawGames,
     is_number_in_range,
-    render_contract_document,
     row_failures,
     split_by_contract,
+)
+from user_score.contracts.docs import (
+    CONTRACT_DOC,
+    DOCUMENTED_CONTRACTS,
+    render_contract_document,
 )
 
 
