@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pandas as pd
 import pandera.pandas as pa
 import pytest
 
+import user_score
 from user_score.contracts import (
     BatchInputRow,
     RawGameRow,
@@ -28,6 +32,29 @@ def test_contract_doc_is_generated_from_the_models():
     )
     for model in DOCUMENTED_CONTRACTS:
         assert f"### `{model.__name__}`" in committed
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            names |= {base} | {f"{base}.{alias.name}".replace("..", ".") for alias in node.names}
+    return names
+
+
+def test_runtime_code_never_imports_the_docs_generator():
+    package = Path(user_score.__file__).parent
+    entry_point = package / "contracts" / "__main__.py"
+    importers = [
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if path != entry_point and {"user_score.contracts.docs", ".docs"} & _imported_modules(path)
+    ]
+    assert importers == []
+    assert "user_score.contracts.docs" in _imported_modules(entry_point)
 
 
 class _Toy(pa.DataFrameModel):
