@@ -1,14 +1,24 @@
-"""Reusable rules of the contracts: vectorised functions over a column.
+"""Rules shared by the contracts, written once.
 
-The contract modules attach them as pandera checks; the check's *name* (not
-the function's) is what file errors and quarantine reasons show.
+Two layers:
+
+* **Rules** (``is_*``): vectorised functions over a column.
+* **Model checks** (``*_check``): a rule under the check name that file errors
+  and quarantine reasons show (``"date: not_cancelled"``). A model attaches
+  one in its body, naming the columns:
+  ``not_cancelled = not_cancelled_check("date")``.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
-from user_score.features import map_unique, parse_list_string, per_unique
+import pandas as pd
+import pandera.pandas as pa
+
+from user_score.features import map_unique, parse_list_string, parse_release_dates, per_unique
 
 MAX_TITLE_LENGTH = 300
 MAX_LIST_STRING_LENGTH = 2_000
@@ -45,7 +55,79 @@ def is_list_string(series: pd.Series) -> pd.Series:
     return (series.isna() | parsed.astype("boolean").fillna(False)) & short
 
 
+def is_release_date(series: pd.Series) -> pd.Series:
+    """Row rule: a real calendar date ('Feb 12, 2021' or ISO) or a TBA form."""
+    return parse_release_dates(series)["date_valid"]
+
+
+def is_not_cancelled(series: pd.Series) -> pd.Series:
+    """Row rule: not ``Canceled`` (a cancelled game is never released)."""
+    return ~parse_release_dates(series)["date_cancelled"]
+
+
 def is_iso_date(series: pd.Series) -> pd.Series:
     """Row rule: a ``YYYY-MM-DD`` date (a timestamp is accepted)."""
     text = series.astype("string").str.strip().str.slice(0, 10)
     return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+
+
+# ---------------------------------------------------------------------------
+# Model checks
+# ---------------------------------------------------------------------------
+
+
+def column_check(
+    name: str, description: str, rule: Callable[[pd.Series], Any]
+) -> Callable[..., classmethod]:
+    """Make a reusable model check: ``rule`` applied to columns under the name ``name``.
+
+    Call the result with the columns in a model's body; every call makes a fresh
+    ``@pa.check`` classmethod, so each model owns its check. (One decorated
+    check inherited by two models does not work: pandera hands the custom
+    ``name`` to the first model only, and the second reports the method's name
+    instead, which would change the quarantine reasons.)
+    """
+
+    def attach(*fields: str) -> classmethod:
+        def check(cls: type, series: pd.Series) -> Any:
+            return rule(series)
+
+        return pa.check(*fields, name=name, description=description)(check)
+
+    return attach
+
+
+numeric_column_check = column_check(
+    "numeric_column",
+    "At least half of the non-null values are numbers (else: wrong column).",
+    is_numeric_column,
+)
+release_date_format_check = column_check(
+    "release_date_format",
+    "A real calendar date ('Feb 12, 2021' or ISO) or a TBA form.",
+    is_release_date,
+)
+not_cancelled_check = column_check(
+    "not_cancelled",
+    "A cancelled game is never released: not a training row, nothing to score.",
+    is_not_cancelled,
+)
+list_string_check = column_check(
+    "list_string",
+    "Null or a Python-list string of names (at most 2,000 characters).",
+    is_list_string,
+)
+iso_date_check = column_check(
+    "iso_date",
+    "A YYYY-MM-DD date.",
+    lambda series: pd.Series(is_iso_date(series), index=series.index),
+)
+
+
+def number_in_range_check(*fields: str, low: int, high: int) -> classmethod:
+    """Model check ``number_in_range(low,high)``: null or a number within ``[low, high]``."""
+    return column_check(
+        f"number_in_range({low},{high})",
+        f"Null or a number within {low}-{high}.",
+        partial(is_number_in_range, low=low, high=high),
+    )(*fields)

@@ -15,16 +15,13 @@ from pandera.typing import Series
 
 from user_score.contracts.checks import (
     MAX_TITLE_LENGTH,
-    is_list_string,
-    is_number_in_range,
-    is_numeric_column,
+    list_string_check,
+    not_cancelled_check,
+    number_in_range_check,
+    numeric_column_check,
+    release_date_format_check,
 )
-from user_score.features import (
-    ESRB_RATINGS,
-    PLATFORM_PATTERN,
-    normalise_platform,
-    parse_release_dates,
-)
+from user_score.features import ESRB_RATINGS, PLATFORM_PATTERN, normalise_platform
 
 RAW_COLUMNS: tuple[str, ...] = (
     "meta_score",
@@ -68,11 +65,7 @@ class RawGames(pa.DataFrameModel):
         coerce = True
         description = "Raw catalog file: nine text columns, extra columns ignored."
 
-    @pa.check("meta_score", "user_score", name="numeric_column")
-    @classmethod
-    def numeric_column(cls, series: pd.Series) -> bool:
-        """At least half of the non-null values are numbers (else: wrong column)."""
-        return is_numeric_column(series)
+    numeric_column = numeric_column_check("meta_score", "user_score")
 
     @pa.dataframe_check(name="not_empty")
     @classmethod
@@ -112,35 +105,11 @@ class RawGameRow(pa.DataFrameModel):
         coerce = True
         description = "Row rules of the raw catalog; failing rows go to games_quarantine."
 
-    @pa.check("meta_score", name="number_in_range(0,100)")
-    @classmethod
-    def meta_score_range(cls, series: pd.Series) -> pd.Series:
-        """Null or a number within 0-100."""
-        return is_number_in_range(series, 0, 100)
-
-    @pa.check("user_score", name="number_in_range(0,10)")
-    @classmethod
-    def user_score_range(cls, series: pd.Series) -> pd.Series:
-        """Null or a number within 0-10."""
-        return is_number_in_range(series, 0, 10)
-
-    @pa.check("date", name="release_date_format")
-    @classmethod
-    def date_format(cls, series: pd.Series) -> pd.Series:
-        """A real calendar date ('Feb 12, 2021' or ISO) or a TBA form."""
-        return parse_release_dates(series)["date_valid"]
-
-    @pa.check("date", name="not_cancelled")
-    @classmethod
-    def not_cancelled(cls, series: pd.Series) -> pd.Series:
-        """A cancelled game is never released, so it is never a training row."""
-        return ~parse_release_dates(series)["date_cancelled"]
-
-    @pa.check("developers", "genres", name="list_string")
-    @classmethod
-    def list_strings(cls, series: pd.Series) -> pd.Series:
-        """Null or a Python-list string of names (at most 2,000 characters)."""
-        return is_list_string(series)
+    meta_score_range = number_in_range_check("meta_score", low=0, high=100)
+    user_score_range = number_in_range_check("user_score", low=0, high=10)
+    date_format = release_date_format_check("date")
+    not_cancelled = not_cancelled_check("date")
+    list_strings = list_string_check("developers", "genres")
 
     @pa.dataframe_check(name="platform: recognised_or_repairable_from_link")
     @classmethod

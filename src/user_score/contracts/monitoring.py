@@ -7,11 +7,10 @@ and ``MonitoringHistory`` are file contracts of its reports.
 
 from __future__ import annotations
 
-import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from user_score.contracts.checks import is_iso_date, is_number_in_range
+from user_score.contracts.checks import iso_date_check, number_in_range_check
 
 
 class Actuals(pa.DataFrameModel):
@@ -33,17 +32,8 @@ class Actuals(pa.DataFrameModel):
         coerce = True
         description = "Delivered labels; rows failing a rule are quarantined."
 
-    @pa.check("event_date", name="iso_date")
-    @classmethod
-    def event_date_format(cls, series: pd.Series) -> pd.Series:
-        """A YYYY-MM-DD date."""
-        return pd.Series(is_iso_date(series), index=series.index)
-
-    @pa.check("real_user_score", name="number_in_range(0,10)")
-    @classmethod
-    def score_range(cls, series: pd.Series) -> pd.Series:
-        """A number within 0-10."""
-        return is_number_in_range(series, 0, 10) & series.notna()
+    event_date_format = iso_date_check("event_date")
+    score_range = number_in_range_check("real_user_score", low=0, high=10)
 
 
 class MonitoredPredictions(pa.DataFrameModel):
@@ -61,11 +51,7 @@ class MonitoredPredictions(pa.DataFrameModel):
         coerce = True
         description = "Columns of the scoring output that monitoring relies on."
 
-    @pa.check("prediction_date", name="iso_date")
-    @classmethod
-    def prediction_date_format(cls, series: pd.Series) -> pd.Series:
-        """A YYYY-MM-DD date."""
-        return pd.Series(is_iso_date(series), index=series.index)
+    prediction_date_format = iso_date_check("prediction_date")
 
 
 MONITORING_FLAGS = ["ok", "warning", "critical"]

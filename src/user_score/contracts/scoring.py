@@ -13,11 +13,13 @@ from pandera.typing import Series
 
 from user_score.contracts.checks import (
     MAX_TITLE_LENGTH,
-    is_list_string,
-    is_number_in_range,
-    is_numeric_column,
+    list_string_check,
+    not_cancelled_check,
+    number_in_range_check,
+    numeric_column_check,
+    release_date_format_check,
 )
-from user_score.features import normalise_platform, parse_release_dates
+from user_score.features import normalise_platform
 
 #: Columns of a daily scoring batch (``prod/input/dt=YYYY-MM-DD/input.csv``).
 BATCH_COLUMNS: tuple[str, ...] = (
@@ -57,11 +59,7 @@ class BatchInput(pa.DataFrameModel):
         coerce = True
         description = "Daily batch file: eight text columns, extra columns ignored."
 
-    @pa.check("meta_score", name="numeric_column")
-    @classmethod
-    def numeric_column(cls, series: pd.Series) -> bool:
-        """At least half of the non-null values are numbers (else: wrong column)."""
-        return is_numeric_column(series)
+    numeric_column = numeric_column_check("meta_score")
 
 
 class BatchInputRow(pa.DataFrameModel):
@@ -108,29 +106,10 @@ class BatchInputRow(pa.DataFrameModel):
         """Matches PLATFORM_PATTERN (a scrape error such as 'TG16)' does not)."""
         return normalise_platform(series)["platform_valid"]
 
-    @pa.check("meta_score", name="number_in_range(0,100)")
-    @classmethod
-    def meta_score_range(cls, series: pd.Series) -> pd.Series:
-        """Null or a number within 0-100."""
-        return is_number_in_range(series, 0, 100)
-
-    @pa.check("date", name="release_date_format")
-    @classmethod
-    def date_format(cls, series: pd.Series) -> pd.Series:
-        """A real calendar date ('Feb 12, 2021' or ISO) or a TBA form."""
-        return parse_release_dates(series)["date_valid"]
-
-    @pa.check("date", name="not_cancelled")
-    @classmethod
-    def not_cancelled(cls, series: pd.Series) -> pd.Series:
-        """A cancelled game is never released: there is nothing to score."""
-        return ~parse_release_dates(series)["date_cancelled"]
-
-    @pa.check("developers", "genres", name="list_string")
-    @classmethod
-    def list_strings(cls, series: pd.Series) -> pd.Series:
-        """Null or a Python-list string of names (at most 2,000 characters)."""
-        return is_list_string(series)
+    meta_score_range = number_in_range_check("meta_score", low=0, high=100)
+    date_format = release_date_format_check("date")
+    not_cancelled = not_cancelled_check("date")
+    list_strings = list_string_check("developers", "genres")
 
 
 class Predictions(pa.DataFrameModel):
