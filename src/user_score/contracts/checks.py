@@ -1,0 +1,133 @@
+"""Rules shared by the contracts, written once.
+
+Two layers:
+
+* **Rules** (``is_*``): vectorised functions over a column.
+* **Model checks** (``*_check``): a rule under the check name that file errors
+  and quarantine reasons show (``"date: not_cancelled"``). A model attaches
+  one in its body, naming the columns:
+  ``not_cancelled = not_cancelled_check("date")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from user_score.features import map_unique, parse_list_string, parse_release_dates, per_unique
+
+MAX_TITLE_LENGTH = 300
+MAX_LIST_STRING_LENGTH = 2_000
+#: A numeric column must parse for at least this share of its non-null cells;
+#: below it the column is taken to be mislabelled and the file is rejected.
+MIN_NUMERIC_SHARE = 0.5
+
+
+def is_numeric_column(series: pd.Series) -> bool:
+    """File rule: at least ``MIN_NUMERIC_SHARE`` of the non-null cells are numbers."""
+    present = series.dropna()
+    if present.empty:
+        return True
+    return bool(pd.to_numeric(present, errors="coerce").notna().mean() >= MIN_NUMERIC_SHARE)
+
+
+def is_number_in_range(series: pd.Series, low: float, high: float) -> pd.Series:
+    """Row rule: null, or a number within ``[low, high]`` (each distinct value parsed once)."""
+
+    def _rule(values: pd.Series) -> pd.Series:
+        in_range = pd.to_numeric(values, errors="coerce").between(low, high)
+        return values.isna().astype(bool) | in_range.fillna(False).astype(bool)
+
+    return per_unique(series, _rule)
+
+
+def is_list_string(series: pd.Series) -> pd.Series:
+    """Row rule: null, or a Python-list string of names of at most 2,000 characters."""
+    short = series.astype("string").str.len().fillna(0) <= MAX_LIST_STRING_LENGTH
+    # Each distinct string is parsed once (a day repeats a few thousand list strings).
+    parsed = map_unique(
+        series.where(short), lambda v: None if v is None else parse_list_string(v) is not None
+    ).rename(series.name)
+    return (series.isna() | parsed.astype("boolean").fillna(False)) & short
+
+
+def is_release_date(series: pd.Series) -> pd.Series:
+    """Row rule: a real calendar date ('Feb 12, 2021' or ISO) or a TBA form."""
+    return parse_release_dates(series)["date_valid"]
+
+
+def is_not_cancelled(series: pd.Series) -> pd.Series:
+    """Row rule: not ``Canceled`` (a cancelled game is never released)."""
+    return ~parse_release_dates(series)["date_cancelled"]
+
+
+def is_iso_date(series: pd.Series) -> pd.Series:
+    """Row rule: a ``YYYY-MM-DD`` date (a timestamp is accepted)."""
+    text = series.astype("string").str.strip().str.slice(0, 10)
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+
+
+# ---------------------------------------------------------------------------
+# Model checks
+# ---------------------------------------------------------------------------
+
+
+def column_check(
+    name: str, description: str, rule: Callable[[pd.Series], Any]
+) -> Callable[..., classmethod]:
+    """Make a reusable model check: ``rule`` applied to columns under the name ``name``.
+
+    Call the result with the columns in a model's body; every call makes a fresh
+    ``@pa.check`` classmethod, so each model owns its check. (One decorated
+    check inherited by two models does not work: pandera hands the custom
+    ``name`` to the first model only, and the second reports the method's name
+    instead, which would change the quarantine reasons.)
+    """
+
+    def attach(*fields: str) -> classmethod:
+        def check(cls: type, series: pd.Series) -> Any:
+            return rule(series)
+
+        return pa.check(*fields, name=name, description=description)(check)
+
+    return attach
+
+
+numeric_column_check = column_check(
+    "numeric_column",
+    "At least half of the non-null values are numbers (else: wrong column).",
+    is_numeric_column,
+)
+release_date_format_check = column_check(
+    "release_date_format",
+    "A real calendar date ('Feb 12, 2021' or ISO) or a TBA form.",
+    is_release_date,
+)
+not_cancelled_check = column_check(
+    "not_cancelled",
+    "A cancelled game is never released: not a training row, nothing to score.",
+    is_not_cancelled,
+)
+list_string_check = column_check(
+    "list_string",
+    "Null or a Python-list string of names (at most 2,000 characters).",
+    is_list_string,
+)
+iso_date_check = column_check(
+    "iso_date",
+    "A YYYY-MM-DD date.",
+    lambda series: pd.Series(is_iso_date(series), index=series.index),
+)
+
+
+def number_in_range_check(*fields: str, low: int, high: int) -> classmethod:
+    """Model check ``number_in_range(low,high)``: null or a number within ``[low, high]``."""
+    return column_check(
+        f"number_in_range({low},{high})",
+        f"Null or a number within {low}-{high}.",
+        partial(is_number_in_range, low=low, high=high),
+    )(*fields)

@@ -1,0 +1,61 @@
+"""Quarantine mechanics: split a table by a row contract, keeping a reason per rejected row.
+
+A row contract (a ``*Row`` model) must only have row-level rules; a rule that
+fails for the whole table (a missing column, say) is raised, not turned into
+reasons.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+
+def row_failures(frame: pd.DataFrame, schema: type[pa.DataFrameModel]) -> pd.Series:
+    """Return, per row of ``frame``, the ``'column: rule'`` reasons it breaks.
+
+    Args:
+        frame: Data to check (its index must be unique).
+        schema: A row contract (all its failures must be row-level).
+
+    Returns:
+        A string series aligned with ``frame``: empty for rows that pass.
+    """
+    reasons = pd.Series("", index=frame.index, dtype=object)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        row_level = cases[cases["index"].notna()]
+        file_level = cases[cases["index"].isna()]
+        if not file_level.empty:
+            raise
+        # Column-level rules read "column: rule"; table-level rules are named
+        # "column: rule" themselves (e.g. "platform: recognised_or_...").
+        checks = row_level["check"].astype(str)
+        columns = row_level["column"]
+        labels = (columns.astype(str) + ": " + checks).where(columns.notna(), checks)
+        per_row = (
+            pd.DataFrame({"index": row_level["index"].to_numpy(), "label": labels.to_numpy()})
+            .drop_duplicates()
+            .groupby("index", sort=False)["label"]
+            .agg(lambda items: "; ".join(sorted(items)))
+        )
+        reasons.loc[per_row.index] = per_row.to_numpy()
+    return reasons
+
+
+def split_by_contract(
+    frame: pd.DataFrame, schema: type[pa.DataFrameModel]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split ``frame`` into rows that pass ``schema`` and rejected rows with a reason.
+
+    Returns:
+        ``(valid, rejected)``; ``rejected`` is the original rows, unchanged,
+        plus a ``reason`` column. ``len(valid) + len(rejected) == len(frame)``.
+    """
+    reasons = row_failures(frame, schema)
+    bad = reasons != ""
+    rejected = frame.loc[bad].copy()
+    rejected["reason"] = reasons.loc[bad]
+    return frame.loc[~bad], rejected
