@@ -40,6 +40,8 @@ from sklearn.preprocessing import SplineTransformer
 
 from user_score.features import FEATURE_DOCS
 
+from .distinct import as_tuples, category_codes, map_names, name_codes, unique_rows
+
 #: Columns of build_features() output the model reads (its input contract).
 INPUT_FEATURES: list[str] = list(FEATURE_DOCS)
 NUMERIC_FEATURES: list[str] = [
@@ -94,86 +96,6 @@ DEFAULT_LINEAR: dict[str, Any] = {
 #: much harder to predict, so they get their own, wider interval.
 INTERVAL_GROUP_COLUMN = "meta_score_missing"
 MIN_GROUP_RESIDUALS = 30
-
-
-def _as_tuples(series: pd.Series) -> pd.Series:
-    """Lists/arrays of names as hashable tuples (None -> empty tuple)."""
-    return series.map(lambda names: tuple(names) if names is not None else ())
-
-
-def _name_codes(series: pd.Series) -> tuple[np.ndarray, list[tuple]]:
-    """Codes of a column of name lists, and its distinct lists as tuples (None -> ``()``).
-
-    ``uniques[codes[i]] == _as_tuples(series)[i]``, at a per-row cost of one
-    ``id()`` call: rows are first grouped by list *object* (``build_features``
-    shares one list between the rows of a distinct raw string), then the
-    distinct objects by content, so equal lists in different objects still
-    get one code.
-    """
-    values = series.to_numpy(dtype=object)
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.intp), []
-    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
-    object_codes, object_ids = pd.factorize(ids)
-    first = np.empty(len(object_ids), dtype=np.intp)
-    first[object_codes[::-1]] = np.arange(len(values) - 1, -1, -1)
-    tuples = np.empty(len(first), dtype=object)
-    for i, names in enumerate(values[first]):
-        tuples[i] = tuple(names) if names is not None else ()
-    content_codes, uniques = pd.factorize(tuples)
-    return content_codes[object_codes], list(uniques)
-
-
-def _map_names(series: pd.Series, func: Any, dtype: Any = object) -> np.ndarray:
-    """``func`` of each row's names tuple, once per distinct list (see :func:`_name_codes`)."""
-    codes, uniques = _name_codes(series)
-    results = np.empty(len(uniques), dtype=dtype)
-    for i, names in enumerate(uniques):
-        results[i] = func(names)
-    return results[codes]
-
-
-def _unique_rows(*keys: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Group rows that are equal in every key (missing values, None or NaN, equal each other).
-
-    Only used on keys whose missing values all give the same result (pandas
-    ``astype(str)`` keeps None and NaN both missing).
-
-    Returns:
-        ``(codes, first)``: a group code per row, and the position of the first
-        row of each group. A row-wise function evaluated on the ``first`` rows
-        and taken by ``codes`` equals the function evaluated on every row.
-    """
-    n_rows = len(keys[0])
-    combined = np.zeros(n_rows, dtype=np.int64)
-    for key in keys:
-        codes, uniques = pd.factorize(np.asarray(key), use_na_sentinel=False)
-        # combined < n_rows and codes < len(uniques) <= n_rows: no int64 overflow.
-        combined, _ = pd.factorize(combined * len(uniques) + codes)
-    n_groups = int(combined.max()) + 1 if n_rows else 0
-    first = np.empty(n_groups, dtype=np.intp)
-    first[combined[::-1]] = np.arange(n_rows - 1, -1, -1)
-    return combined.astype(np.intp), first
-
-
-def _category_codes(series: pd.Series, vocabulary: list[str]) -> np.ndarray:
-    """Code of each row in ``[*vocabulary, UNSEEN]`` (``astype(str)`` per distinct value).
-
-    Missing values and values outside the vocabulary get the ``UNSEEN`` code,
-    ``len(vocabulary)``, exactly as ``series.astype(str).isin(vocabulary)`` decides.
-    """
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object))  # missing -> -1
-    position = {name: i for i, name in enumerate(vocabulary)}
-    text = pd.Series(uniques, dtype=object).astype(str)
-    unique_codes = np.array(
-        [
-            position.get(name, len(vocabulary)) if isinstance(name, str) else len(vocabulary)
-            for name in text.tolist()
-        ]
-        + [len(vocabulary)],
-        dtype=np.int64,
-    )
-    return unique_codes[codes]
 
 
 def predict_threads() -> int:
@@ -233,7 +155,7 @@ def _history_pairs(features: pd.DataFrame, kind: str) -> pd.DataFrame:
     if kind == "franchise":
         keys = features["franchise"].astype(str)
     else:
-        keys = _as_tuples(features["developers"]).explode().dropna().astype(str)
+        keys = as_tuples(features["developers"]).explode().dropna().astype(str)
     positions = pd.Series(np.arange(len(features)), index=features.index)
     pairs = pd.DataFrame(
         {
@@ -303,7 +225,7 @@ class FeaturePreprocessor:
     def _fit_encodings(self, features: pd.DataFrame, y: pd.Series) -> dict[str, dict]:
         smoothing = float(self.params["target_encoding_smoothing"])
         residual = y - critic_baseline(features, y)
-        developers = _as_tuples(features["developers"]).explode().dropna()
+        developers = as_tuples(features["developers"]).explode().dropna()
         return {
             "franchise": _smoothed_means(features["franchise"], residual, 0.0, smoothing),
             "developer": _smoothed_means(
@@ -319,12 +241,12 @@ class FeaturePreprocessor:
             column: sorted(features[column].dropna().astype(str).unique())
             for column in CATEGORICAL_FEATURES
         }
-        genre_counts = _as_tuples(features["genres"]).explode().dropna().value_counts()
+        genre_counts = as_tuples(features["genres"]).explode().dropna().value_counts()
         self.vocabularies["genres"] = sorted(
             genre_counts.head(int(self.params["top_genres"])).index.astype(str)
         )
         self.vocabularies["developers"] = sorted(
-            _as_tuples(features["developers"]).explode().dropna().astype(str).unique()
+            as_tuples(features["developers"]).explode().dropna().astype(str).unique()
         )
         self.encodings = self._fit_encodings(features, y)
         self.history = self._fit_history(features, y)
@@ -409,7 +331,7 @@ class FeaturePreprocessor:
             return float(np.mean(values)) if values else np.nan
 
         developer = pd.Series(
-            _map_names(features["developers"], _developer_mean, dtype="float64"),
+            map_names(features["developers"], _developer_mean, dtype="float64"),
             index=features.index,
         )
         return pd.DataFrame(
@@ -433,7 +355,7 @@ class FeaturePreprocessor:
                     row[position[name]] = 1.0
             return row
 
-        codes, uniques = _name_codes(features["genres"])
+        codes, uniques = name_codes(features["genres"])
         # One multi-hot row per distinct genre list, taken by row.
         dense = (
             np.vstack([_row(names) for names in uniques])[codes]
@@ -453,7 +375,7 @@ class FeaturePreprocessor:
         categorical = pd.DataFrame(
             {
                 column: pd.Categorical.from_codes(
-                    _category_codes(features[column], self.vocabularies[column]),
+                    category_codes(features[column], self.vocabularies[column]),
                     categories=[*self.vocabularies[column], UNSEEN],
                 )
                 for column in CATEGORICAL_FEATURES
@@ -473,9 +395,9 @@ class FeaturePreprocessor:
         """
         if len(features) == 0:
             return self._history_rows(features)
-        codes, first = _unique_rows(
+        codes, first = unique_rows(
             features["franchise"].to_numpy(dtype=object),
-            _name_codes(features["developers"])[0],
+            name_codes(features["developers"])[0],
             features["release_year"].astype("float64").to_numpy(),
             features["release_month"].astype("float64").to_numpy(),
         )
@@ -524,7 +446,7 @@ class FeaturePreprocessor:
         counts = {
             column: int(
                 (
-                    _category_codes(features[column], self.vocabularies[column])
+                    category_codes(features[column], self.vocabularies[column])
                     == len(self.vocabularies[column])
                 ).sum()
             )
@@ -532,7 +454,7 @@ class FeaturePreprocessor:
         }
         for column in ("genres", "developers"):
             known = set(self.vocabularies[column])
-            flags = _map_names(
+            flags = map_names(
                 features[column], lambda names, k=known: any(n not in k for n in names), bool
             )
             counts[column] = int(flags.sum())
@@ -551,7 +473,7 @@ def data_fingerprint(features: pd.DataFrame, y: pd.Series) -> str:
     """SHA-256 of the training rows (features and target), order-independent."""
     frame = features[INPUT_FEATURES].copy()
     for column in ("genres", "developers"):
-        frame[column] = _as_tuples(frame[column]).map("|".join)
+        frame[column] = as_tuples(frame[column]).map("|".join)
     frame["__target__"] = np.asarray(y, dtype="float64")
     row_hashes = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
     return hashlib.sha256(row_hashes.tobytes()).hexdigest()
@@ -601,12 +523,12 @@ class LinearTextModel:
         missing = features["meta_score_missing"].astype(bool).map({True: "yes", False: "no"})
         parts = [
             pd.Series(
-                _map_names(features["developers"], lambda n: _tokens("dev_", n)),
+                map_names(features["developers"], lambda n: _tokens("dev_", n)),
                 index=features.index,
                 dtype=object,
             ),
             pd.Series(
-                _map_names(features["genres"], lambda n: _tokens("gen_", n)),
+                map_names(features["genres"], lambda n: _tokens("gen_", n)),
                 index=features.index,
                 dtype=object,
             ),
@@ -666,9 +588,9 @@ class LinearTextModel:
         # TF-IDF rows depend only on their own document: vectorise each distinct
         # title and each distinct token-document input once, then take the rows.
         title_codes, distinct_titles = pd.factorize(titles)
-        token_codes, token_first = _unique_rows(
-            _name_codes(features["developers"])[0],
-            _name_codes(features["genres"])[0],
+        token_codes, token_first = unique_rows(
+            name_codes(features["developers"])[0],
+            name_codes(features["genres"])[0],
             features["platform"].to_numpy(dtype=object),
             features["esrb_rating"].to_numpy(dtype=object),
             features["meta_score_missing"].astype(bool).to_numpy(),
@@ -897,7 +819,7 @@ class UserScoreModel:
         frame = features[INPUT_FEATURES].copy()
         for column in ("genres", "developers"):
             frame[column] = pd.Series(
-                _map_names(frame[column], "|".join), index=frame.index, dtype=object
+                map_names(frame[column], "|".join), index=frame.index, dtype=object
             )
         hashed = pd.util.hash_pandas_object(frame, index=False)
         # "{:016x}".format of each uint64, vectorised: big-endian bytes -> hex -> 16-char slices.
