@@ -40,6 +40,14 @@ from sklearn.preprocessing import SplineTransformer
 
 from user_score.features import FEATURE_DOCS
 
+from .conformal import (
+    INTERVAL_GROUP_COLUMN,
+    MIN_GROUP_RESIDUALS,
+    calibrate,
+    conformal_offsets,
+    interval_group,
+    row_offsets,
+)
 from .distinct import as_tuples, category_codes, map_names, name_codes, unique_rows
 
 #: Columns of build_features() output the model reads (its input contract).
@@ -92,10 +100,6 @@ DEFAULT_LINEAR: dict[str, Any] = {
     "numeric_weight": 3.0,
     "min_df": 2,
 }
-#: Interval groups (Mondrian conformal): games without a critic score are
-#: much harder to predict, so they get their own, wider interval.
-INTERVAL_GROUP_COLUMN = "meta_score_missing"
-MIN_GROUP_RESIDUALS = 30
 
 
 def predict_threads() -> int:
@@ -642,29 +646,6 @@ class LinearTextModel:
         return np.asarray(matrix.mean(axis=0)).ravel()
 
 
-def conformal_offsets(residuals: np.ndarray, level: float) -> tuple[float, float]:
-    """Split-conformal lower/upper residual quantiles for a central ``level`` interval.
-
-    Uses the finite-sample corrected ranks ``ceil((n + 1) * q) / n`` so the
-    guarantee holds for exchangeable rows.
-    """
-    values = np.sort(np.asarray(residuals, dtype="float64"))
-    values = values[np.isfinite(values)]
-    if len(values) == 0:
-        return (float("nan"), float("nan"))
-    n = len(values)
-    alpha = (1.0 - level) / 2.0
-    upper_rank = min(n, int(np.ceil((n + 1) * (1.0 - alpha))))
-    lower_rank = max(1, int(np.floor((n + 1) * alpha)))
-    return (float(values[lower_rank - 1]), float(values[upper_rank - 1]))
-
-
-def interval_group(features: pd.DataFrame) -> pd.Series:
-    """Interval group per row: ``meta_known`` or ``meta_missing``."""
-    missing = features[INTERVAL_GROUP_COLUMN].astype(bool)
-    return missing.map({True: "meta_missing", False: "meta_known"}).astype(str)
-
-
 @dataclass
 class UserScoreModel:
     """One versioned artifact: preprocessing + LightGBM/ridge blend + 80 % interval + metadata.
@@ -727,14 +708,7 @@ class UserScoreModel:
         offsets: tuple[float, float] = (float("nan"), float("nan"))
         group_offsets: dict[str, tuple[float, float]] = {}
         if oof_residuals is not None:
-            residuals = np.asarray(oof_residuals, dtype="float64")
-            offsets = conformal_offsets(residuals, interval_level)
-            if oof_groups is not None:
-                groups = np.asarray(oof_groups).astype(str)
-                for name in np.unique(groups):
-                    chosen = residuals[groups == name]
-                    if len(chosen) >= MIN_GROUP_RESIDUALS:
-                        group_offsets[name] = conformal_offsets(chosen, interval_level)
+            offsets, group_offsets = calibrate(oof_residuals, oof_groups, interval_level)
         info = {
             "input_features": INPUT_FEATURES,
             "model_features": list(matrix.columns),
@@ -792,14 +766,7 @@ class UserScoreModel:
 
     def row_offsets(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Lower/upper interval offsets per row (per interval group, else global)."""
-        low = np.full(len(features), self.interval_offsets[0], dtype="float64")
-        high = np.full(len(features), self.interval_offsets[1], dtype="float64")
-        if self.group_offsets and INTERVAL_GROUP_COLUMN in features:
-            groups = interval_group(features).to_numpy()
-            for name, (group_low, group_high) in self.group_offsets.items():
-                chosen = groups == name
-                low[chosen], high[chosen] = group_low, group_high
-        return low, high
+        return row_offsets(features, self.interval_offsets, self.group_offsets)
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         """Predictions with the calibrated interval, clipped to 0-10."""
@@ -826,3 +793,29 @@ class UserScoreModel:
         hexed = hashed.to_numpy().astype(">u8").tobytes().hex()
         digits = np.frombuffer(hexed.encode("ascii"), dtype="S16").astype(str)
         return pd.Series(digits, index=hashed.index, dtype=str)
+
+
+__all__ = [
+    "CATEGORICAL_FEATURES",
+    "DEFAULT_LGBM",
+    "DEFAULT_LINEAR",
+    "DEFAULT_PREPROCESSING",
+    "HISTORY_COLUMNS",
+    "HISTORY_KINDS",
+    "INPUT_FEATURES",
+    "INTERVAL_GROUP_COLUMN",
+    "LINEAR_TOKEN_SOURCES",
+    "MIN_GROUP_RESIDUALS",
+    "NUMERIC_FEATURES",
+    "UNSEEN",
+    "FeaturePreprocessor",
+    "LinearTextModel",
+    "UserScoreModel",
+    "conformal_offsets",
+    "critic_baseline",
+    "data_fingerprint",
+    "interval_group",
+    "library_versions",
+    "predict_threads",
+    "release_time",
+]
