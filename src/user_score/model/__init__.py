@@ -1,4 +1,4 @@
-"""The model artifact: preprocessing, regressor, interval calibrator and metadata in one object.
+"""The model: one artifact with preprocessing, the LightGBM/ridge blend, interval and metadata.
 
 Training saves one :class:`UserScoreModel`; scoring loads it and calls
 :meth:`UserScoreModel.predict` on :func:`user_score.features.build_features`
@@ -17,30 +17,40 @@ year/platform effects) and :class:`LinearTextModel`, a ridge regression on
 title words, developers, genres and splines of meta_score and release year
 (smooth, well-regularised franchise and studio signals). On ~800 labelled
 games the blend is more accurate than either part (see docs/model_card.md).
+
+Import from here (``from user_score.model import UserScoreModel``); the
+submodules are the package's inside:
+
+* :mod:`.artifact` - :class:`UserScoreModel`, the versioned artifact
+  (:data:`ARTIFACT_FORMAT`), its metadata helpers;
+* :mod:`.encoding` - :class:`FeaturePreprocessor`: features -> LightGBM matrix
+  (categorical codes, genre multi-hot, critic-adjusted target encodings);
+* :mod:`.history` - the time-aware track record of franchises and developers;
+* :mod:`.linear` - :class:`LinearTextModel`, the ridge on words, tokens and splines;
+* :mod:`.conformal` - split-conformal prediction intervals per interval group;
+* :mod:`.distinct` - per-distinct-value evaluation shared by all of them.
+
+Pickled artifacts name their classes by this package's path,
+``user_score.model.<Class>``, whichever submodule defines them (set below):
+artifacts pickled by the single-module ``model.py`` load unchanged, artifacts
+pickled by this code load in that older code too, and the layout inside the
+package can change without breaking any artifact.
 """
 
-from __future__ import annotations
-
-import hashlib
-import os
-import platform
-from dataclasses import dataclass, field
-from importlib import metadata as importlib_metadata
-from typing import Any
-
-import lightgbm as lgb
-import numpy as np
-import pandas as pd
-
+from .artifact import (
+    ARTIFACT_FORMAT,
+    DEFAULT_LGBM,
+    UserScoreModel,
+    data_fingerprint,
+    library_versions,
+    predict_threads,
+)
 from .conformal import (
     INTERVAL_GROUP_COLUMN,
     MIN_GROUP_RESIDUALS,
-    calibrate,
     conformal_offsets,
     interval_group,
-    row_offsets,
 )
-from .distinct import as_tuples, map_names
 from .encoding import (
     CATEGORICAL_FEATURES,
     DEFAULT_PREPROCESSING,
@@ -53,209 +63,14 @@ from .encoding import (
 from .history import HISTORY_COLUMNS, HISTORY_KINDS, release_time
 from .linear import DEFAULT_LINEAR, LINEAR_TOKEN_SOURCES, LinearTextModel
 
-DEFAULT_LGBM: dict[str, Any] = {
-    "n_estimators": 600,
-    "learning_rate": 0.02,
-    "num_leaves": 8,
-    "min_child_samples": 10,
-    "subsample": 0.8,
-    "subsample_freq": 1,
-    "colsample_bytree": 0.8,
-    "reg_lambda": 1.0,
-    "extra_trees": True,
-    "random_state": 42,
-    "n_jobs": 1,  # faster than 2 threads on ~1k rows; scoring passes num_threads to predict
-    "verbose": -1,
-}
-
-
-def predict_threads() -> int:
-    """Threads for LightGBM at predict time: every core this process may use.
-
-    Training keeps ``n_jobs: 1`` (faster on ~1k rows); per-row predictions do
-    not depend on the thread count.
-    """
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # not Linux
-        return max(os.cpu_count() or 1, 1)
-
-
-def library_versions() -> dict[str, str]:
-    """Versions of the libraries the artifact depends on."""
-    names = ["kedro", "lightgbm", "scikit-learn", "pandas", "numpy", "pandera"]
-    versions = {name: importlib_metadata.version(name) for name in names}
-    versions["python"] = platform.python_version()
-    return versions
-
-
-def data_fingerprint(features: pd.DataFrame, y: pd.Series) -> str:
-    """SHA-256 of the training rows (features and target), order-independent."""
-    frame = features[INPUT_FEATURES].copy()
-    for column in ("genres", "developers"):
-        frame[column] = as_tuples(frame[column]).map("|".join)
-    frame["__target__"] = np.asarray(y, dtype="float64")
-    row_hashes = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
-    return hashlib.sha256(row_hashes.tobytes()).hexdigest()
-
-
-@dataclass
-class UserScoreModel:
-    """One versioned artifact: preprocessing + LightGBM/ridge blend + 80 % interval + metadata.
-
-    Public API (scoring and monitoring rely on it): :meth:`predict`,
-    :meth:`predict_point`, :meth:`transform`, :meth:`features_hash`,
-    ``preprocessor.unseen_counts``, :attr:`model_version`, :attr:`metadata`.
-    """
-
-    preprocessor: FeaturePreprocessor
-    regressor: lgb.LGBMRegressor
-    interval_offsets: tuple[float, float]
-    metadata: dict[str, Any] = field(default_factory=dict)
-    interval_level: float = 0.8
-    linear: LinearTextModel | None = None
-    blend_weight: float = 0.0
-    #: Mondrian conformal offsets per :func:`interval_group`; missing group -> global.
-    group_offsets: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-    @classmethod
-    def fit(
-        cls,
-        features: pd.DataFrame,
-        y: pd.Series,
-        oof_residuals: np.ndarray | None = None,
-        preprocessing: dict[str, Any] | None = None,
-        lgbm_params: dict[str, Any] | None = None,
-        interval_level: float = 0.8,
-        metadata: dict[str, Any] | None = None,
-        linear_params: dict[str, Any] | None = None,
-        blend_weight: float = 0.0,
-        oof_groups: np.ndarray | None = None,
-    ) -> UserScoreModel:
-        """Fit preprocessing, LightGBM and (if ``blend_weight > 0``) the ridge on all rows.
-
-        Args:
-            features: ``build_features`` output of the labelled training rows.
-            y: Their user scores.
-            oof_residuals: ``y - prediction`` from out-of-fold predictions of the
-                same model configuration (split-conformal calibration); None
-                for a model without an interval (inside cross-validation).
-            preprocessing: :class:`FeaturePreprocessor` parameters.
-            lgbm_params: LightGBM parameters.
-            interval_level: Central coverage of the prediction interval.
-            metadata: Extra metadata (model_version, metrics, ...).
-            linear_params: :class:`LinearTextModel` parameters.
-            blend_weight: Weight of the ridge in the point prediction (0 = LightGBM only).
-            oof_groups: :func:`interval_group` of each residual's row; enables
-                per-group (Mondrian) offsets for groups with enough residuals.
-        """
-        preprocessor = FeaturePreprocessor(
-            params={**DEFAULT_PREPROCESSING, **(preprocessing or {})}
-        )
-        matrix = preprocessor.fit_transform(features, y)
-        regressor = lgb.LGBMRegressor(**{**DEFAULT_LGBM, **(lgbm_params or {})})
-        regressor.fit(matrix, np.asarray(y, dtype="float64"))
-        linear = None
-        if blend_weight > 0:
-            linear = LinearTextModel(linear_params).fit(features, y)
-        offsets: tuple[float, float] = (float("nan"), float("nan"))
-        group_offsets: dict[str, tuple[float, float]] = {}
-        if oof_residuals is not None:
-            offsets, group_offsets = calibrate(oof_residuals, oof_groups, interval_level)
-        info = {
-            "input_features": INPUT_FEATURES,
-            "model_features": list(matrix.columns),
-            "vocabularies": preprocessor.vocabularies,
-            "training_rows": len(features),
-            "training_data_fingerprint": data_fingerprint(features, y),
-            "library_versions": library_versions(),
-            "lgbm_params": regressor.get_params(),
-            "linear_params": linear.params if linear is not None else None,
-            "blend_weight": float(blend_weight),
-            "interval": {
-                "level": interval_level,
-                "method": "split-conformal on out-of-fold residuals, per interval group",
-                "offsets": list(offsets),
-                "group_offsets": {k: list(v) for k, v in group_offsets.items()},
-            },
-            **(metadata or {}),
-        }
-        return cls(
-            preprocessor,
-            regressor,
-            offsets,
-            info,
-            interval_level,
-            linear=linear,
-            blend_weight=float(blend_weight),
-            group_offsets=group_offsets,
-        )
-
-    @property
-    def model_version(self) -> str:
-        return str(self.metadata.get("model_version", "unversioned"))
-
-    def transform(self, features: pd.DataFrame) -> pd.DataFrame:
-        """The exact LightGBM matrix used for prediction (for SHAP and debugging)."""
-        return self.preprocessor.transform(features)
-
-    def predict_components(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Unclipped predictions of the parts: ``lightgbm``, ``linear`` (NaN if absent)."""
-        boosted = self.regressor.predict(self.transform(features), num_threads=predict_threads())
-        linear = (
-            self.linear.predict(features)
-            if self.linear is not None and self.blend_weight > 0
-            else np.full(len(features), np.nan)
-        )
-        return pd.DataFrame({"lightgbm": boosted, "linear": linear}, index=features.index)
-
-    def predict_point(self, features: pd.DataFrame) -> np.ndarray:
-        """Point predictions clipped to the 0-10 user-score scale."""
-        parts = self.predict_components(features)
-        raw = parts["lightgbm"].to_numpy()
-        if self.linear is not None and self.blend_weight > 0:
-            raw = (1.0 - self.blend_weight) * raw + self.blend_weight * parts["linear"].to_numpy()
-        return np.clip(raw, 0.0, 10.0)
-
-    def row_offsets(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Lower/upper interval offsets per row (per interval group, else global)."""
-        return row_offsets(features, self.interval_offsets, self.group_offsets)
-
-    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Predictions with the calibrated interval, clipped to 0-10."""
-        point = self.predict_point(features)
-        low, high = self.row_offsets(features)
-        return pd.DataFrame(
-            {
-                "predicted_user_score": point,
-                "prediction_lower": np.clip(point + low, 0.0, 10.0),
-                "prediction_upper": np.clip(point + high, 0.0, 10.0),
-            },
-            index=features.index,
-        )
-
-    def features_hash(self, features: pd.DataFrame) -> pd.Series:
-        """Per-row hash of exactly the input features the model reads (lineage)."""
-        frame = features[INPUT_FEATURES].copy()
-        for column in ("genres", "developers"):
-            frame[column] = pd.Series(
-                map_names(frame[column], "|".join), index=frame.index, dtype=object
-            )
-        hashed = pd.util.hash_pandas_object(frame, index=False)
-        # "{:016x}".format of each uint64, vectorised: big-endian bytes -> hex -> 16-char slices.
-        hexed = hashed.to_numpy().astype(">u8").tobytes().hex()
-        digits = np.frombuffer(hexed.encode("ascii"), dtype="S16").astype(str)
-        return pd.Series(digits, index=hashed.index, dtype=str)
-
-
-# Pickled artifacts name their classes by the package's path, ``user_score.model.<Class>``,
-# whichever submodule defines them: artifacts pickled before the split load, and
-# the layout inside the package can change without breaking artifacts.
-for _pickled in (FeaturePreprocessor, LinearTextModel, UserScoreModel):
+#: The classes a pickled artifact refers to; each is pickled as ``user_score.model.<name>``.
+PICKLED_CLASSES: tuple[type, ...] = (UserScoreModel, FeaturePreprocessor, LinearTextModel)
+for _pickled in PICKLED_CLASSES:
     _pickled.__module__ = __name__
 del _pickled
 
 __all__ = [
+    "ARTIFACT_FORMAT",
     "CATEGORICAL_FEATURES",
     "DEFAULT_LGBM",
     "DEFAULT_LINEAR",
@@ -267,6 +82,7 @@ __all__ = [
     "LINEAR_TOKEN_SOURCES",
     "MIN_GROUP_RESIDUALS",
     "NUMERIC_FEATURES",
+    "PICKLED_CLASSES",
     "UNSEEN",
     "FeaturePreprocessor",
     "LinearTextModel",
