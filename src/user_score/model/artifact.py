@@ -75,6 +75,7 @@ def data_fingerprint(features: pd.DataFrame, y: pd.Series) -> str:
     return hashlib.sha256(row_hashes.tobytes()).hexdigest()
 
 
+# Pickled as user_score.model.UserScoreModel: see the package's __init__.
 @dataclass
 class UserScoreModel:
     """One versioned artifact: preprocessing + LightGBM/ridge blend + 80 % interval + metadata.

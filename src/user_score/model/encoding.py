@@ -87,6 +87,7 @@ def _smoothed_means(keys: pd.Series, y: pd.Series, prior: float, smoothing: floa
     return ((total + smoothing * prior) / (count + smoothing)).to_dict()
 
 
+# Pickled as user_score.model.FeaturePreprocessor: see the package's __init__.
 @dataclass
 class FeaturePreprocessor:
     """Turns stateless features into the model matrix with fitted encodings.

@@ -47,6 +47,7 @@ LINEAR_TOKEN_SOURCES: dict[str, str] = {
 }
 
 
+# Pickled as user_score.model.LinearTextModel: see the package's __init__.
 class LinearTextModel:
     """Ridge regression on title words, categorical tokens and numeric splines.
 
