@@ -56,7 +56,6 @@ UNSEEN = "__unseen__"
 #: :class:`FeaturePreprocessor` parameters (``training.preprocessing`` in parameters_training.yml).
 DEFAULT_PREPROCESSING: dict[str, Any] = {
     "top_genres": 30,
-    "min_developer_games": 1,
     "target_encoding_smoothing": 5.0,
     "target_encoding_folds": 5,
     "seed": 42,
