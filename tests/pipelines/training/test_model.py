@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+import io
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
 from kedro.io import Version
 from kedro_datasets.pickle import PickleDataset
 
+from user_score.datasets import ModelArtifactDataset
 from user_score.model import (
+    ARTIFACT_FORMAT,
     HISTORY_COLUMNS,
     INPUT_FEATURES,
     FeaturePreprocessor,
@@ -91,6 +97,56 @@ def test_artifact_round_trips_through_a_versioned_catalog_dataset(fitted, tmp_pa
     pd.testing.assert_frame_equal(loaded.predict(test), model.predict(test))
     assert loaded.metadata == model.metadata
     assert len(list((tmp_path / "06_models" / "model.pkl").iterdir())) == 1  # one version
+
+
+class _RecordingUnpickler(pickle.Unpickler):
+    """The standard unpickler, noting every ``(module, name)`` global the pickle names."""
+
+    def __init__(self, payload: bytes) -> None:
+        super().__init__(io.BytesIO(payload))
+        self.globals: set[tuple[str, str]] = set()
+
+    def find_class(self, module: str, name: str):
+        self.globals.add((module, name))
+        return super().find_class(module, name)
+
+
+def test_an_artifact_pickled_by_the_single_module_code_loads_and_predicts_the_same(
+    fitted, tmp_path
+):
+    """Artifacts saved before the model package existed name ``user_score.model.<Class>``
+    (the single-module ``model.py``), carry no ``artifact_format`` and still hold the removed
+    ``min_developer_games`` parameter; they must load as format 1 and predict as before."""
+    model, _, test = fitted
+    legacy = copy.deepcopy(model)
+    del legacy.__dict__["artifact_format"]
+    legacy.preprocessor.params["min_developer_games"] = 1
+    dataset = ModelArtifactDataset(filepath=str(tmp_path / "model.pkl"))
+    dataset.save(legacy)
+
+    reader = _RecordingUnpickler((tmp_path / "model.pkl").read_bytes())
+    reader.load()
+    assert {entry for entry in reader.globals if entry[0].startswith("user_score")} == {
+        ("user_score.model", "UserScoreModel"),
+        ("user_score.model", "FeaturePreprocessor"),
+        ("user_score.model", "LinearTextModel"),
+    }
+    loaded = dataset.load()
+    assert isinstance(loaded, UserScoreModel)
+    assert loaded.artifact_format == 1
+    pd.testing.assert_frame_equal(loaded.predict(test), model.predict(test), check_exact=True)
+    pd.testing.assert_series_equal(loaded.features_hash(test), model.features_hash(test))
+    assert loaded.preprocessor.unseen_counts(test) == model.preprocessor.unseen_counts(test)
+
+
+def test_an_artifact_of_a_newer_format_is_refused_on_load(fitted):
+    model, _, _ = fitted
+    newer = copy.copy(model)
+    newer.artifact_format = ARTIFACT_FORMAT + 1
+    payload = pickle.dumps(newer)
+    assert pickle.loads(pickle.dumps(model)).artifact_format == ARTIFACT_FORMAT
+    with pytest.raises(ValueError, match=f"format {ARTIFACT_FORMAT + 1} is newer"):
+        pickle.loads(payload)
 
 
 def test_conformal_offsets_cover_new_draws_at_the_requested_level():
