@@ -118,9 +118,8 @@ def generate_games_and_universe(
 
     counts = kind_counts(n_games)
     base, franchises = _base_games(
-        rng, counts["base"], t_start, t_end, drift, universe, new_franchise_rate,
-        new_developer_rate,
-    )  # fmt: skip
+        rng, counts["base"], t_start, t_end, drift, universe, new_franchise_rate, new_developer_rate
+    )
     games = add_derived_releases(rng, base, counts, t_start, t_end)
     add_new_genres(rng, games, drift)
     out = _observe(rng, games, franchises, t_end, drift)

@@ -182,9 +182,12 @@ class FreshValues:
                 spare.pop()
                 if value not in self.used:
                     return value
+            candidates = self._candidates(key)
+            if not candidates:
+                raise ValueError(f"no candidate values for {key!r}")
             round_ = self._round[key] = self._round.get(key, 0) + 1
             suffix = "" if round_ == 1 else f" {round_}"
-            spare.extend(v for c in self._candidates(key) if (v := c + suffix) not in self.used)
+            spare.extend(v for c in candidates if (v := c + suffix) not in self.used)
 
 
 def draw_franchise_names(rng: np.random.Generator, names: list[str], total: int) -> list[str]:
