@@ -44,7 +44,7 @@ import pandas as pd
 
 from user_score.contracts import BatchInput
 from user_score.demo_data import generate_games, to_batch_input
-from user_score.model import INPUT_FEATURES, UserScoreModel
+from user_score.model import INPUT_FEATURES, NoveltyIntervals, UserScoreModel
 from user_score.pipelines.data_engineering.nodes import (
     clean_games,
     create_model_input_table,
@@ -78,18 +78,25 @@ def peak_rss_mb() -> float:
 
 
 def demo_model() -> UserScoreModel:
-    """A model fitted on the embedded demo catalog with the model's default parameters."""
+    """The default blend (LightGBM + ridge) fitted on the embedded demo catalog.
+
+    Stand-in residuals calibrate its interval per critic-score group (training
+    uses out-of-fold residuals; the cost of scoring does not depend on them).
+    """
     valid, _, _ = split_raw_games(pd.read_csv(DEMO_CATALOG, dtype=str))
     games, _ = clean_games(valid)
     table = create_model_input_table(games)
     labelled = table[table["is_labelled"]].reset_index(drop=True)
     residuals = np.random.default_rng(0).normal(0.0, 0.6, len(labelled))
-    return UserScoreModel.fit(
+    model = UserScoreModel.fit(
         labelled[INPUT_FEATURES],
         labelled["user_score"],
-        oof_residuals=residuals,
+        components={"lightgbm": {}, "linear": {}},
+        weights={"lightgbm": 0.5, "linear": 0.5},
         metadata={"model_version": "bench-demo"},
     )
+    flags = model.novelty_flags(labelled)
+    return model.with_intervals(NoveltyIntervals.calibrate(residuals, flags, ["meta"], 0.8, 30))
 
 
 def batch_pool(n_games: int, seed: int) -> pd.DataFrame:

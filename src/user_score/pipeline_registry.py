@@ -7,6 +7,8 @@ from typing import Any
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Node, Pipeline
 
+from user_score.pipelines.monitoring.reference import create_reference_pipeline
+
 #: Default run only. Monitoring reads whole folders (every day's predictions,
 #: features, labels) through its own partition datasets, which no node of the
 #: run produces, so Kedro would be free to run it first. Each of those inputs
@@ -77,5 +79,9 @@ def register_pipelines() -> dict[str, Pipeline]:
         runs them all (see :func:`default_pipeline`).
     """
     pipelines = find_pipelines(raise_errors=True)
+    # A training run also saves what monitoring compares against (its reference).
+    # (Kedro loads only the requested pipelines: `training` may be absent.)
+    if "training" in pipelines:
+        pipelines["training"] = pipelines["training"] + create_reference_pipeline()
     pipelines["__default__"] = default_pipeline(pipelines)
     return pipelines

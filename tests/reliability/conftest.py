@@ -14,6 +14,7 @@ import pytest
 from kedro.io import Version
 
 from tests.conftest import DEMO_CATALOG, KEDRO, copy_project, kedro_child_env
+from tests.model_fixtures import quick_model
 from user_score.datasets import ModelArtifactDataset
 from user_score.demo_data import generate_games, to_batch_input
 
@@ -32,7 +33,7 @@ def small_model() -> Any:
     from kedro.io import DataCatalog, MemoryDataset
     from kedro.runner import SequentialRunner
 
-    from user_score.model import DEFAULT_LGBM, INPUT_FEATURES, UserScoreModel
+    from user_score.model import DEFAULT_LGBM
     from user_score.pipelines.data_engineering import create_pipeline
 
     raw = pd.read_csv(DEMO_CATALOG, dtype=str, encoding="utf-8-sig")
@@ -40,12 +41,12 @@ def small_model() -> Any:
     SequentialRunner().run(create_pipeline(), catalog)
     table = catalog.load("model_input_table")
     labelled = table[table["is_labelled"]]
-    return UserScoreModel.fit(
-        labelled[INPUT_FEATURES],
+    return quick_model(
+        labelled,
         labelled["user_score"],
         # Stand-in residuals for the interval calibration (training uses out-of-fold ones).
-        oof_residuals=np.random.default_rng(0).normal(0.0, 0.8, len(labelled)),
-        lgbm_params={**DEFAULT_LGBM, "n_estimators": 30},
+        np.random.default_rng(0).normal(0.0, 0.8, len(labelled)),
+        components={"lightgbm": {**DEFAULT_LGBM, "n_estimators": 30}},
         metadata={"model_version": "reliability-test"},
     )
 

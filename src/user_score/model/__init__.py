@@ -1,4 +1,4 @@
-"""The model: one artifact with preprocessing, the LightGBM/ridge blend, interval and metadata.
+"""The model: one artifact with preprocessing, weighted components, novelty intervals, metadata.
 
 Training saves one :class:`UserScoreModel`; scoring loads it and calls
 :meth:`UserScoreModel.predict` on :func:`user_score.features.build_features`
@@ -11,23 +11,26 @@ linear model's text vocabulary, the interval widths) lives in
 fitted on the rows passed to ``fit`` only: cross-validation fits a fresh
 model per fold.
 
-The point prediction is a blend of two models that see the same input
-features: LightGBM on the preprocessed matrix (interactions, non-linear
-year/platform effects) and :class:`LinearTextModel`, a ridge regression on
-title words, developers, genres and splines of meta_score and release year
-(smooth, well-regularised franchise and studio signals). On ~800 labelled
-games the blend is more accurate than either part (see docs/model_card.md).
+The point prediction is a weighted sum of components that read the same
+input features: the critic-score line (:class:`CriticLine`), LightGBM on the
+preprocessed matrix (interactions, non-linear year/platform effects; on the
+target or on the critic line's residual) and :class:`LinearTextModel`, a ridge
+on developer/genre/platform tokens and splines of meta_score and release year
+(optionally title words). Which combination is deployed is chosen by the
+training pipeline's selection rule (docs/model_card.md).
 
 Import from here (``from user_score.model import UserScoreModel``); the
 submodules are the package's inside:
 
 * :mod:`.artifact` - :class:`UserScoreModel`, the versioned artifact
-  (:data:`ARTIFACT_FORMAT`), its metadata helpers;
+  (:data:`ARTIFACT_FORMAT`, :data:`COMPONENTS`), its metadata helpers;
+* :mod:`.critic` - :class:`CriticLine`, the critic-score line;
 * :mod:`.encoding` - :class:`FeaturePreprocessor`: features -> LightGBM matrix
   (categorical codes, genre multi-hot, critic-adjusted target encodings);
 * :mod:`.history` - the time-aware track record of franchises and developers;
 * :mod:`.linear` - :class:`LinearTextModel`, the ridge on words, tokens and splines;
-* :mod:`.conformal` - split-conformal prediction intervals per interval group;
+* :mod:`.novelty` - :class:`NoveltyProfile`: studio / franchise / critic-score novelty;
+* :mod:`.conformal` - :class:`NoveltyIntervals`: Mondrian split-conformal per novelty cell;
 * :mod:`.distinct` - per-distinct-value evaluation shared by all of them.
 
 Pickled artifacts name their classes by this package's path,
@@ -39,18 +42,15 @@ package can change without breaking any artifact.
 
 from .artifact import (
     ARTIFACT_FORMAT,
+    COMPONENTS,
     DEFAULT_LGBM,
     UserScoreModel,
     data_fingerprint,
     library_versions,
     predict_threads,
 )
-from .conformal import (
-    INTERVAL_GROUP_COLUMN,
-    MIN_GROUP_RESIDUALS,
-    conformal_offsets,
-    interval_group,
-)
+from .conformal import NoveltyIntervals, conformal_offsets
+from .critic import CriticLine
 from .encoding import (
     CATEGORICAL_FEATURES,
     DEFAULT_PREPROCESSING,
@@ -62,9 +62,17 @@ from .encoding import (
 )
 from .history import HISTORY_COLUMNS, HISTORY_KINDS, release_time
 from .linear import DEFAULT_LINEAR, LINEAR_TOKEN_SOURCES, LinearTextModel
+from .novelty import NOVELTY_FLAGS, NoveltyProfile, novelty_cell
 
 #: The classes a pickled artifact refers to; each is pickled as ``user_score.model.<name>``.
-PICKLED_CLASSES: tuple[type, ...] = (UserScoreModel, FeaturePreprocessor, LinearTextModel)
+PICKLED_CLASSES: tuple[type, ...] = (
+    UserScoreModel,
+    FeaturePreprocessor,
+    LinearTextModel,
+    CriticLine,
+    NoveltyProfile,
+    NoveltyIntervals,
+)
 for _pickled in PICKLED_CLASSES:
     _pickled.__module__ = __name__
 del _pickled
@@ -72,26 +80,29 @@ del _pickled
 __all__ = [
     "ARTIFACT_FORMAT",
     "CATEGORICAL_FEATURES",
+    "COMPONENTS",
     "DEFAULT_LGBM",
     "DEFAULT_LINEAR",
     "DEFAULT_PREPROCESSING",
     "HISTORY_COLUMNS",
     "HISTORY_KINDS",
     "INPUT_FEATURES",
-    "INTERVAL_GROUP_COLUMN",
     "LINEAR_TOKEN_SOURCES",
-    "MIN_GROUP_RESIDUALS",
+    "NOVELTY_FLAGS",
     "NUMERIC_FEATURES",
     "PICKLED_CLASSES",
     "UNSEEN",
+    "CriticLine",
     "FeaturePreprocessor",
     "LinearTextModel",
+    "NoveltyIntervals",
+    "NoveltyProfile",
     "UserScoreModel",
     "conformal_offsets",
     "critic_baseline",
     "data_fingerprint",
-    "interval_group",
     "library_versions",
+    "novelty_cell",
     "predict_threads",
     "release_time",
 ]

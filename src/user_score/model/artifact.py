@@ -1,10 +1,11 @@
 """The artifact: one pickled :class:`UserScoreModel` holding everything scoring needs.
 
-Preprocessing (:class:`~user_score.model.FeaturePreprocessor`), the LightGBM
-regressor, the optional ridge (:class:`~user_score.model.LinearTextModel`)
-and its blend weight, the split-conformal interval offsets and the metadata
-(versions, training-data fingerprint, parameters, metrics). The pickled
-format is versioned: :data:`ARTIFACT_FORMAT`.
+Preprocessing (:class:`~user_score.model.FeaturePreprocessor`), the fitted
+components of the point prediction and their weights (the critic-score line,
+LightGBM, the ridge), the novelty profile of the training games, the
+Mondrian interval offsets and the metadata (versions, training-data
+fingerprint, parameters, metrics). The pickled format is versioned:
+:data:`ARTIFACT_FORMAT`.
 """
 
 from __future__ import annotations
@@ -20,13 +21,22 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from .conformal import calibrate, row_offsets
+from .conformal import NoveltyIntervals
+from .critic import CriticLine
 from .distinct import as_tuples, map_names
 from .encoding import DEFAULT_PREPROCESSING, INPUT_FEATURES, FeaturePreprocessor
 from .linear import LinearTextModel
+from .novelty import NoveltyProfile
 
 #: Version of the pickled layout of :class:`UserScoreModel` (see its docstring).
-ARTIFACT_FORMAT = 1
+ARTIFACT_FORMAT = 2
+
+#: The components a point prediction can be made of, and what each is fitted on:
+#: ``critic`` the critic-score line (:class:`~user_score.model.CriticLine`);
+#: ``lightgbm`` LightGBM on the preprocessed matrix, target user_score;
+#: ``lightgbm_residual`` LightGBM on the matrix, target user_score minus the critic line;
+#: ``linear`` / ``linear_titles`` the ridge without / with title words.
+COMPONENTS: tuple[str, ...] = ("critic", "lightgbm", "lightgbm_residual", "linear", "linear_titles")
 
 #: LightGBM parameters of :meth:`UserScoreModel.fit` (training tunes and overrides them).
 DEFAULT_LGBM: dict[str, Any] = {
@@ -78,40 +88,40 @@ def data_fingerprint(features: pd.DataFrame, y: pd.Series) -> str:
 # Pickled as user_score.model.UserScoreModel: see the package's __init__.
 @dataclass
 class UserScoreModel:
-    """One versioned artifact: preprocessing + LightGBM/ridge blend + 80 % interval + metadata.
+    """One versioned artifact: preprocessing + weighted components + novelty intervals + metadata.
+
+    The point prediction is ``clip(sum(weights[c] * component_c(features)), 0, 10)``
+    over the fitted :data:`COMPONENTS` named in :attr:`weights` (e.g. the blend:
+    ``{"lightgbm": 0.5, "linear": 0.5}``; the critic backbone:
+    ``{"critic": 1.0, "lightgbm_residual": 0.5}``). The interval adds the offsets
+    of the row's novelty cell (:class:`~user_score.model.NoveltyIntervals`).
 
     Public API (scoring and monitoring rely on it): :meth:`predict`,
-    :meth:`predict_point`, :meth:`transform`, :meth:`features_hash`,
+    :meth:`predict_point`, :meth:`predict_components`, :meth:`transform`,
+    :meth:`novelty_flags`, :meth:`interval_cell`, :meth:`features_hash`,
     ``preprocessor.unseen_counts``, :attr:`model_version`, :attr:`metadata`.
 
     Artifact format (:attr:`artifact_format`, :data:`ARTIFACT_FORMAT`): the
-    pickle holds this dataclass's fields, with the fitted
-    :class:`~user_score.model.FeaturePreprocessor` and
-    :class:`~user_score.model.LinearTextModel`; every class is named by its
-    public path ``user_score.model.<Class>``, never by the submodule that
-    defines it. Format 1 is every artifact saved so far, including those
-    pickled before this attribute existed (by the single-module
-    ``user_score/model.py``): they load as format 1 and predict exactly as
-    before. A change that older code would load wrongly, or that older
-    artifacts need an upgrade for, increments :data:`ARTIFACT_FORMAT` and upgrades
-    older formats in :meth:`__setstate__`; an artifact of a newer format than
-    this code knows is refused when it is loaded.
+    pickle holds this dataclass's fields; every class is named by its public
+    path ``user_score.model.<Class>``, never by the submodule that defines it.
+    Format 2 (this code): weighted components and novelty intervals. Format 1
+    (the LightGBM/ridge blend with per-critic-score offsets, including artifacts
+    pickled before the attribute existed) is upgraded on load by
+    :meth:`__setstate__` and predicts exactly as before. An artifact of a newer
+    format than this code knows is refused when it is loaded.
     """
 
     preprocessor: FeaturePreprocessor
-    regressor: lgb.LGBMRegressor
-    interval_offsets: tuple[float, float]
+    components: dict[str, Any]
+    weights: dict[str, float]
+    novelty: NoveltyProfile
+    intervals: NoveltyIntervals | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-    interval_level: float = 0.8
-    linear: LinearTextModel | None = None
-    blend_weight: float = 0.0
-    #: Mondrian conformal offsets per :func:`interval_group`; missing group -> global.
-    group_offsets: dict[str, tuple[float, float]] = field(default_factory=dict)
     #: Pickled layout version; artifacts pickled before the attribute existed are 1.
     artifact_format: int = ARTIFACT_FORMAT
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickle: refuse a format newer than :data:`ARTIFACT_FORMAT`; absent -> format 1."""
+        """Unpickle: refuse a format newer than :data:`ARTIFACT_FORMAT`; upgrade format 1."""
         artifact_format = int(state.get("artifact_format", 1))
         if artifact_format > ARTIFACT_FORMAT:
             raise ValueError(
@@ -119,53 +129,55 @@ class UserScoreModel:
                 f"{ARTIFACT_FORMAT} this code reads; score with the code version that "
                 "trained the model, or retrain it with this one"
             )
+        if artifact_format == 1:
+            state = _upgrade_format_1(state)
         self.__dict__.update(state)
-        self.artifact_format = artifact_format
+        self.artifact_format = ARTIFACT_FORMAT
 
     @classmethod
     def fit(
         cls,
         features: pd.DataFrame,
         y: pd.Series,
-        oof_residuals: np.ndarray | None = None,
+        components: dict[str, dict[str, Any]],
+        weights: dict[str, float] | None = None,
         preprocessing: dict[str, Any] | None = None,
-        lgbm_params: dict[str, Any] | None = None,
-        interval_level: float = 0.8,
         metadata: dict[str, Any] | None = None,
-        linear_params: dict[str, Any] | None = None,
-        blend_weight: float = 0.0,
-        oof_groups: np.ndarray | None = None,
     ) -> UserScoreModel:
-        """Fit preprocessing, LightGBM and (if ``blend_weight > 0``) the ridge on all rows.
+        """Fit the preprocessor and every requested component on all rows given.
 
         Args:
             features: ``build_features`` output of the labelled training rows.
             y: Their user scores.
-            oof_residuals: ``y - prediction`` from out-of-fold predictions of the
-                same model configuration (split-conformal calibration); None
-                for a model without an interval (inside cross-validation).
+            components: Component name (:data:`COMPONENTS`) -> its parameters
+                (LightGBM parameters, :class:`LinearTextModel` parameters; ``{}``
+                for the critic line).
+            weights: Weight of each component in the point prediction; None
+                fits the components only (cross-validation combines them itself).
             preprocessing: :class:`FeaturePreprocessor` parameters.
-            lgbm_params: LightGBM parameters.
-            interval_level: Central coverage of the prediction interval.
             metadata: Extra metadata (model_version, metrics, ...).
-            linear_params: :class:`LinearTextModel` parameters.
-            blend_weight: Weight of the ridge in the point prediction (0 = LightGBM only).
-            oof_groups: :func:`interval_group` of each residual's row; enables
-                per-group (Mondrian) offsets for groups with enough residuals.
         """
+        unknown = sorted(set(components) - set(COMPONENTS))
+        if unknown:
+            raise ValueError(f"unknown model components {unknown}; known: {list(COMPONENTS)}")
+        target = np.asarray(y, dtype="float64")
         preprocessor = FeaturePreprocessor(
             params={**DEFAULT_PREPROCESSING, **(preprocessing or {})}
         )
         matrix = preprocessor.fit_transform(features, y)
-        regressor = lgb.LGBMRegressor(**{**DEFAULT_LGBM, **(lgbm_params or {})})
-        regressor.fit(matrix, np.asarray(y, dtype="float64"))
-        linear = None
-        if blend_weight > 0:
-            linear = LinearTextModel(linear_params).fit(features, y)
-        offsets: tuple[float, float] = (float("nan"), float("nan"))
-        group_offsets: dict[str, tuple[float, float]] = {}
-        if oof_residuals is not None:
-            offsets, group_offsets = calibrate(oof_residuals, oof_groups, interval_level)
+        fitted: dict[str, Any] = {}
+        if "critic" in components or "lightgbm_residual" in components:
+            fitted["critic"] = CriticLine().fit(features, target)
+        for name in ("lightgbm", "lightgbm_residual"):
+            if name in components:
+                goal = target if name == "lightgbm" else target - fitted["critic"].predict(features)
+                params = {**DEFAULT_LGBM, **components[name]}
+                fitted[name] = lgb.LGBMRegressor(**params).fit(matrix, goal)
+        for name, title_words in (("linear", False), ("linear_titles", True)):
+            if name in components:
+                params = {**components[name], "title_words": title_words}
+                fitted[name] = LinearTextModel(params).fit(features, target)
+        fitted = {name: fitted[name] for name in COMPONENTS if name in components}
         info = {
             "input_features": INPUT_FEATURES,
             "model_features": list(matrix.columns),
@@ -173,57 +185,86 @@ class UserScoreModel:
             "training_rows": len(features),
             "training_data_fingerprint": data_fingerprint(features, y),
             "library_versions": library_versions(),
-            "lgbm_params": regressor.get_params(),
-            "linear_params": linear.params if linear is not None else None,
-            "blend_weight": float(blend_weight),
-            "interval": {
-                "level": interval_level,
-                "method": "split-conformal on out-of-fold residuals, per interval group",
-                "offsets": list(offsets),
-                "group_offsets": {k: list(v) for k, v in group_offsets.items()},
+            "components": {
+                name: (value.get_params() if hasattr(value, "get_params") else _params_of(value))
+                for name, value in fitted.items()
             },
+            "weights": dict(weights or {}),
             **(metadata or {}),
         }
         return cls(
-            preprocessor,
-            regressor,
-            offsets,
-            info,
-            interval_level,
-            linear=linear,
-            blend_weight=float(blend_weight),
-            group_offsets=group_offsets,
+            preprocessor=preprocessor,
+            components=fitted,
+            weights=dict(weights or {}),
+            novelty=NoveltyProfile.fit(features),
+            metadata=info,
         )
+
+    def with_intervals(self, intervals: NoveltyIntervals) -> UserScoreModel:
+        """This model with calibrated intervals (recorded in the metadata too)."""
+        self.intervals = intervals
+        self.metadata["interval"] = {
+            "level": intervals.level,
+            "method": "Mondrian split-conformal on out-of-fold residuals of the shift "
+            "protocols, per novelty cell (coarser cells where a cell has too few residuals)",
+            "groups": list(intervals.groups),
+            "cells": intervals.summary(),
+        }
+        return self
 
     @property
     def model_version(self) -> str:
         return str(self.metadata.get("model_version", "unversioned"))
 
+    @property
+    def interval_level(self) -> float:
+        return self.intervals.level if self.intervals is not None else float("nan")
+
     def transform(self, features: pd.DataFrame) -> pd.DataFrame:
         """The exact LightGBM matrix used for prediction (for SHAP and debugging)."""
         return self.preprocessor.transform(features)
 
-    def predict_components(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Unclipped predictions of the parts: ``lightgbm``, ``linear`` (NaN if absent)."""
-        boosted = self.regressor.predict(self.transform(features), num_threads=predict_threads())
-        linear = (
-            self.linear.predict(features)
-            if self.linear is not None and self.blend_weight > 0
-            else np.full(len(features), np.nan)
+    def predict_components(
+        self, features: pd.DataFrame, names: list[str] | tuple[str, ...] | None = None
+    ) -> pd.DataFrame:
+        """Unclipped prediction of each fitted component (``names``: the point's by default)."""
+        names = list(self.weights) if names is None else list(names)
+        matrix = (
+            self.transform(features) if any(name.startswith("lightgbm") for name in names) else None
         )
-        return pd.DataFrame({"lightgbm": boosted, "linear": linear}, index=features.index)
+        parts: dict[str, np.ndarray] = {}
+        for name in names:
+            component = self.components[name]
+            if name.startswith("lightgbm"):
+                parts[name] = component.predict(matrix, num_threads=predict_threads())
+            else:
+                parts[name] = component.predict(features)
+        return pd.DataFrame(parts, index=features.index)
 
     def predict_point(self, features: pd.DataFrame) -> np.ndarray:
         """Point predictions clipped to the 0-10 user-score scale."""
         parts = self.predict_components(features)
-        raw = parts["lightgbm"].to_numpy()
-        if self.linear is not None and self.blend_weight > 0:
-            raw = (1.0 - self.blend_weight) * raw + self.blend_weight * parts["linear"].to_numpy()
+        raw = np.zeros(len(features), dtype="float64")
+        for name, weight in self.weights.items():
+            raw += weight * parts[name].to_numpy()
         return np.clip(raw, 0.0, 10.0)
 
+    def novelty_flags(self, features: pd.DataFrame) -> pd.DataFrame:
+        """``studio``, ``franchise``, ``meta`` flags of each row relative to the training games."""
+        return self.novelty.flags(features)
+
+    def interval_cell(self, features: pd.DataFrame) -> pd.Series:
+        """The novelty cell whose interval each row gets (``all`` without intervals)."""
+        if self.intervals is None:
+            return pd.Series("all", index=features.index, dtype=object)
+        return self.intervals.cell_of(self.novelty_flags(features))
+
     def row_offsets(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Lower/upper interval offsets per row (per interval group, else global)."""
-        return row_offsets(features, self.interval_offsets, self.group_offsets)
+        """Lower/upper interval offsets per row (its novelty cell's; NaN without intervals)."""
+        if self.intervals is None:
+            empty = np.full(len(features), np.nan)
+            return empty, empty.copy()
+        return self.intervals.row_offsets(self.novelty_flags(features))
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         """Predictions with the calibrated interval, clipped to 0-10."""
@@ -250,3 +291,44 @@ class UserScoreModel:
         hexed = hashed.to_numpy().astype(">u8").tobytes().hex()
         digits = np.frombuffer(hexed.encode("ascii"), dtype="S16").astype(str)
         return pd.Series(digits, index=hashed.index, dtype=str)
+
+
+def _params_of(component: Any) -> dict[str, Any]:
+    """JSON-ready parameters of a non-sklearn component (the ridge's, the critic line's)."""
+    if isinstance(component, LinearTextModel):
+        return dict(component.params)
+    return {key: float(value) for key, value in vars(component).items()}
+
+
+def _upgrade_format_1(state: dict[str, Any]) -> dict[str, Any]:
+    """A format-1 artifact's state (LightGBM [+ ridge with title words], per-critic offsets)
+    as format 2, predicting exactly as before."""
+    blend = float(state.get("blend_weight", 0.0))
+    components: dict[str, Any] = {"lightgbm": state["regressor"]}
+    weights = {"lightgbm": 1.0}
+    if state.get("linear") is not None and blend > 0:
+        components["linear_titles"] = state["linear"]
+        weights = {"lightgbm": 1.0 - blend, "linear_titles": blend}
+    preprocessor: FeaturePreprocessor = state["preprocessor"]
+    novelty = NoveltyProfile(
+        developers=frozenset(preprocessor.vocabularies.get("developers", [])),
+        franchises=frozenset(str(key) for key in preprocessor.encodings.get("franchise", {})),
+    )
+    low, high = state.get("interval_offsets", (float("nan"), float("nan")))
+    cells = {"all": {"low": float(low), "high": float(high), "n": 0, "mae": float("nan")}}
+    names = {"meta_known": "meta=present", "meta_missing": "meta=missing"}
+    for group, (group_low, group_high) in (state.get("group_offsets") or {}).items():
+        cells[names[group]] = {
+            "low": float(group_low),
+            "high": float(group_high),
+            "n": 0,
+            "mae": float("nan"),
+        }
+    return {
+        "preprocessor": preprocessor,
+        "components": components,
+        "weights": weights,
+        "novelty": novelty,
+        "intervals": NoveltyIntervals(float(state.get("interval_level", 0.8)), ("meta",), cells),
+        "metadata": state.get("metadata", {}),
+    }

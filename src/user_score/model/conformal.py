@@ -1,21 +1,24 @@
-"""Prediction intervals: split-conformal offsets from out-of-fold residuals, per interval group.
+"""Prediction intervals: Mondrian split-conformal offsets per novelty cell.
 
-Training passes the residuals ``y - prediction`` of out-of-fold predictions
-(and each residual's :func:`interval_group`); :func:`calibrate` turns them
-into lower/upper offsets, one global pair and one pair per group with at
-least :data:`MIN_GROUP_RESIDUALS` residuals (Mondrian conformal). At predict
-time :func:`row_offsets` gives each row its group's pair, else the global one.
+Training passes out-of-fold residuals ``y - prediction`` from the *shift*
+protocols (leave-studio-out, rolling backtest: games the model had not seen,
+from studios or years it had not seen) together with each residual's novelty
+flags (:mod:`.novelty`). :meth:`NoveltyIntervals.calibrate` turns them into
+lower/upper offsets per cell of the configured flags (e.g. critic score present
+or missing x franchise known or new), falling back to coarser cells (critic
+score only, then all games) where a cell has too few residuals. Each scored row
+gets the offsets of the finest calibrated cell it falls in, so a game from a new
+franchise without a critic score gets the wider interval such games need.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
-#: Interval groups (Mondrian conformal): games without a critic score are
-#: much harder to predict, so they get their own, wider interval.
-INTERVAL_GROUP_COLUMN = "meta_score_missing"
-MIN_GROUP_RESIDUALS = 30
+from .novelty import novelty_cell
 
 
 def conformal_offsets(residuals: np.ndarray, level: float) -> tuple[float, float]:
@@ -35,46 +38,69 @@ def conformal_offsets(residuals: np.ndarray, level: float) -> tuple[float, float
     return (float(values[lower_rank - 1]), float(values[upper_rank - 1]))
 
 
-def interval_group(features: pd.DataFrame) -> pd.Series:
-    """Interval group per row: ``meta_known`` or ``meta_missing``."""
-    missing = features[INTERVAL_GROUP_COLUMN].astype(bool)
-    return missing.map({True: "meta_missing", False: "meta_known"}).astype(str)
+# Pickled as user_score.model.NoveltyIntervals: see the package's __init__.
+@dataclass
+class NoveltyIntervals:
+    """Interval offsets per novelty cell, with coarser cells as fallbacks.
 
-
-def calibrate(
-    residuals: np.ndarray, groups: np.ndarray | None, level: float
-) -> tuple[tuple[float, float], dict[str, tuple[float, float]]]:
-    """Global offsets and per-group offsets (groups with enough residuals) at ``level``.
-
-    Args:
-        residuals: Out-of-fold ``y - prediction``.
-        groups: :func:`interval_group` of each residual's row; None for
-            global offsets only.
-        level: Central coverage of the interval.
+    ``cells`` maps a cell key (``meta=missing|franchise=new``, ``meta=missing``,
+    ``all``) to its calibration: ``low``/``high`` offsets, the number of
+    residuals ``n`` and their mean absolute value ``mae`` (the accuracy games of
+    that cell can expect, which monitoring uses as its case-mix baseline).
     """
-    residuals = np.asarray(residuals, dtype="float64")
-    offsets = conformal_offsets(residuals, level)
-    group_offsets: dict[str, tuple[float, float]] = {}
-    if groups is not None:
-        groups = np.asarray(groups).astype(str)
-        for name in np.unique(groups):
-            chosen = residuals[groups == name]
-            if len(chosen) >= MIN_GROUP_RESIDUALS:
-                group_offsets[name] = conformal_offsets(chosen, level)
-    return offsets, group_offsets
 
+    level: float
+    groups: tuple[str, ...]
+    cells: dict[str, dict[str, float]] = field(default_factory=dict)
 
-def row_offsets(
-    features: pd.DataFrame,
-    offsets: tuple[float, float],
-    group_offsets: dict[str, tuple[float, float]],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Lower/upper interval offsets per row (per interval group, else global)."""
-    low = np.full(len(features), offsets[0], dtype="float64")
-    high = np.full(len(features), offsets[1], dtype="float64")
-    if group_offsets and INTERVAL_GROUP_COLUMN in features:
-        groups = interval_group(features).to_numpy()
-        for name, (group_low, group_high) in group_offsets.items():
-            chosen = groups == name
-            low[chosen], high[chosen] = group_low, group_high
-    return low, high
+    @classmethod
+    def calibrate(
+        cls,
+        residuals: np.ndarray,
+        flags: pd.DataFrame,
+        groups: list[str] | tuple[str, ...],
+        level: float,
+        min_residuals: int,
+    ) -> NoveltyIntervals:
+        """Offsets for every cell (at every coarseness) holding ``min_residuals`` residuals.
+
+        The coarsest cell, ``all``, is always calibrated, so every row gets an interval.
+        """
+        residuals = np.asarray(residuals, dtype="float64")
+        groups = tuple(groups)
+        cells: dict[str, dict[str, float]] = {}
+        for depth in range(len(groups), -1, -1):
+            keys = novelty_cell(flags, groups[:depth]).to_numpy()
+            for key in pd.unique(keys):
+                chosen = residuals[keys == key]
+                if depth and len(chosen) < min_residuals:
+                    continue
+                low, high = conformal_offsets(chosen, level)
+                cells[str(key)] = {
+                    "low": low,
+                    "high": high,
+                    "n": len(chosen),
+                    "mae": float(np.mean(np.abs(chosen))) if len(chosen) else float("nan"),
+                }
+        return cls(level=float(level), groups=groups, cells=cells)
+
+    def cell_of(self, flags: pd.DataFrame) -> pd.Series:
+        """The finest calibrated cell of each row (the one its interval comes from)."""
+        chosen = pd.Series("all", index=flags.index, dtype=object)
+        for depth in range(1, len(self.groups) + 1):
+            keys = novelty_cell(flags, self.groups[:depth])
+            chosen = chosen.where(~keys.isin(self.cells.keys()), keys)
+        return chosen
+
+    def row_offsets(self, flags: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Lower/upper offsets of each row's cell."""
+        cells = self.cell_of(flags)
+        low = cells.map({key: cell["low"] for key, cell in self.cells.items()})
+        high = cells.map({key: cell["high"] for key, cell in self.cells.items()})
+        return low.to_numpy(dtype="float64"), high.to_numpy(dtype="float64")
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Every calibrated cell with its offsets, width, residual count and MAE (JSON-ready)."""
+        return {
+            key: {**cell, "width": cell["high"] - cell["low"]} for key, cell in self.cells.items()
+        }

@@ -1,8 +1,8 @@
-"""The linear half of the blend: ridge regression on title words, categorical tokens and splines.
+"""The linear component: ridge on categorical tokens, splines and (optionally) title words.
 
-:class:`LinearTextModel` is a candidate on its own and, with
-``blend_weight > 0``, the smooth part of :class:`~user_score.model.UserScoreModel`'s
-point prediction (franchise and studio signals from words and tokens). It reads
+:class:`LinearTextModel` is a candidate on its own (``linear``) and the smooth
+part of the blends (studio and genre signals from tokens; with
+``title_words``, franchise and series signals from the title's words). It reads
 the same ``build_features`` columns as the LightGBM part; its TF-IDF rows are
 computed once per distinct title and token document (:mod:`.distinct`).
 """
@@ -27,6 +27,7 @@ DEFAULT_LINEAR: dict[str, Any] = {
     "spline_knots": 5,
     "numeric_weight": 3.0,
     "min_df": 2,
+    "title_words": True,
 }
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -49,12 +50,12 @@ LINEAR_TOKEN_SOURCES: dict[str, str] = {
 
 # Pickled as user_score.model.LinearTextModel: see the package's __init__.
 class LinearTextModel:
-    """Ridge regression on title words, categorical tokens and numeric splines.
+    """Ridge regression on categorical tokens, numeric splines and optional title words.
 
-    The linear candidate, and the smooth half of the final blend. Columns:
+    The linear candidate, and the smooth half of the blends. Columns:
 
-    * TF-IDF of the title's words and word pairs (franchise and series signals:
-      ``pokemon``, ``mario party``, ``pack``, ``amiibo``...);
+    * with ``title_words`` only: TF-IDF of the title's words and word pairs
+      (franchise and series signals: ``pokemon``, ``mario party``, ``pack``...);
     * one token per developer, genre, platform and ESRB rating, plus
       ``missing critic score x platform`` and ``platform x 3-year era`` tokens;
     * cubic splines of meta_score (median-imputed) and release_year, and the
@@ -66,6 +67,16 @@ class LinearTextModel:
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         self.params = {**DEFAULT_LINEAR, **(params or {})}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Artifacts of format 1 predate the switch: they always read title words.
+        self.__dict__.update(state)
+        self.params.setdefault("title_words", True)
+
+    @property
+    def title_words(self) -> bool:
+        """Whether the title's words are columns of the ridge."""
+        return bool(self.params["title_words"])
 
     @staticmethod
     def _token_docs(features: pd.DataFrame) -> pd.Series:
@@ -119,8 +130,10 @@ class LinearTextModel:
         )
         min_df = int(self.params["min_df"]) if len(features) >= 50 else 1
         titles = self._titles(features)
-        self.words_ = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
-        self.words_.fit(titles)
+        self.words_ = None
+        if self.title_words:
+            self.words_ = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
+            self.words_.fit(titles)
         self.token_vectorizer_ = TfidfVectorizer(
             min_df=min_df, token_pattern=r"\S+", lowercase=False
         ).fit(self._token_docs(features))
@@ -138,7 +151,10 @@ class LinearTextModel:
     def _matrix_from(self, features: pd.DataFrame, titles: pd.Series) -> sparse.csr_matrix:
         # TF-IDF rows depend only on their own document: vectorise each distinct
         # title and each distinct token-document input once, then take the rows.
-        title_codes, distinct_titles = pd.factorize(titles)
+        blocks = []
+        if self.words_ is not None:
+            title_codes, distinct_titles = pd.factorize(titles)
+            blocks.append(self.words_.transform(distinct_titles)[title_codes])
         token_codes, token_first = unique_rows(
             name_codes(features["developers"])[0],
             name_codes(features["genres"])[0],
@@ -148,13 +164,11 @@ class LinearTextModel:
             features["release_year"].astype("float64").to_numpy(),
         )
         token_docs = self._token_docs(features.iloc[token_first])
-        return sparse.hstack(
-            [
-                self.words_.transform(distinct_titles)[title_codes],
-                self.token_vectorizer_.transform(token_docs)[token_codes],
-                sparse.csr_matrix(self._numeric(features)),
-            ]
-        ).tocsr()
+        blocks += [
+            self.token_vectorizer_.transform(token_docs)[token_codes],
+            sparse.csr_matrix(self._numeric(features)),
+        ]
+        return sparse.hstack(blocks).tocsr()
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Predicted user scores (not clipped)."""
@@ -163,7 +177,7 @@ class LinearTextModel:
 
     def feature_sources(self) -> list[str]:
         """The input feature each ridge column reads (for driver attribution)."""
-        sources = ["title"] * len(self.words_.vocabulary_)
+        sources = ["base_title"] * (len(self.words_.vocabulary_) if self.words_ is not None else 0)
         tokens = self.token_vectorizer_.get_feature_names_out()
         for token in tokens:
             prefix = token.split("_", 1)[0] + "_"

@@ -19,6 +19,7 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from sklearn.model_selection import KFold
 
+from tests.model_fixtures import quick_model
 from user_score.demo_data import generate_games, to_batch_input, to_raw_catalog
 from user_score.features import build_features, parse_raw_games
 from user_score.model import UserScoreModel
@@ -88,9 +89,7 @@ def train_model(table: pd.DataFrame) -> tuple[UserScoreModel, pd.DataFrame]:
     oof = np.zeros(len(labelled))
     folds = np.zeros(len(labelled), dtype=int)
     for fold, (train, test) in enumerate(KFold(5, shuffle=True, random_state=0).split(labelled)):
-        part = UserScoreModel.fit(
-            labelled.iloc[train], y.iloc[train], np.zeros(len(train)), lgbm_params=FAST_LGBM
-        )
+        part = quick_model(labelled.iloc[train], y.iloc[train], components={"lightgbm": FAST_LGBM})
         oof[test] = part.predict_point(labelled.iloc[test])
         folds[test] = fold
     residuals = y.to_numpy() - oof
@@ -99,11 +98,11 @@ def train_model(table: pd.DataFrame) -> tuple[UserScoreModel, pd.DataFrame]:
         "rmse": float(np.sqrt((residuals**2).mean())),
         "r2": float(1 - (residuals**2).sum() / ((y - y.mean()) ** 2).sum()),
     }
-    model = UserScoreModel.fit(
+    model = quick_model(
         labelled,
         y,
         residuals,
-        lgbm_params=FAST_LGBM,
+        components={"lightgbm": FAST_LGBM},
         metadata={"model_version": "test-model-1", "metrics": {"cv": cv}},
     )
     oof_predictions = pd.DataFrame(

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import DEMO_CATALOG
+from tests.model_fixtures import quick_model
 from user_score.contracts import BATCH_COLUMNS
-from user_score.model import INPUT_FEATURES, UserScoreModel
+from user_score.model import UserScoreModel
 from user_score.pipelines.data_engineering.nodes import (
     clean_games,
     create_model_input_table,
@@ -32,12 +33,8 @@ def demo_model(demo_games) -> UserScoreModel:
     _, table = demo_games
     labelled = table[table["is_labelled"]].reset_index(drop=True)
     residuals = np.random.default_rng(0).normal(0.0, 0.6, len(labelled))
-    return UserScoreModel.fit(
-        labelled[INPUT_FEATURES],
-        labelled["user_score"],
-        oof_residuals=residuals,
-        lgbm_params={"n_estimators": 40},
-        metadata={"model_version": "test-model"},
+    return quick_model(
+        labelled, labelled["user_score"], residuals, metadata={"model_version": "test-model"}
     )
 
 

@@ -14,6 +14,7 @@ from kedro.runner import SequentialRunner
 
 from tests.conftest import DEMO_CATALOG, PROJECT_ROOT
 from user_score.pipelines.data_engineering import create_pipeline as create_de_pipeline
+from user_score.pipelines.training.params import TrainingParams
 
 
 def model_input_from_csv(path: Path) -> pd.DataFrame:
@@ -24,20 +25,36 @@ def model_input_from_csv(path: Path) -> pd.DataFrame:
     return catalog.load("model_input_table")
 
 
-def training_params() -> dict[str, Any]:
-    """``params:training`` exactly as conf/base/parameters_training.yml defines it."""
+def training_params_dict() -> dict[str, Any]:
+    """``training`` exactly as conf/base/parameters_training.yml writes it (plain YAML)."""
     text = (PROJECT_ROOT / "conf/base/parameters_training.yml").read_text()
     return yaml.safe_load(text)["training"]
 
 
-def small_budget(params: dict[str, Any]) -> dict[str, Any]:
-    """The same protocol with a CI-sized budget: 1 repeat, 1 tuning config, fewer rounds."""
-    small = copy.deepcopy(params)
-    small["cv"]["n_repeats"] = 1
+def training_params() -> TrainingParams:
+    """``params:training`` as the nodes receive it (validated by Kedro into TrainingParams)."""
+    return TrainingParams.model_validate(training_params_dict())
+
+
+#: The CI-sized budget: 1 repeat of (a), 1 tuning config, fewer rounds (the protocols stay).
+SMALL_BUDGET: dict[str, Any] = {
+    "protocols": {"grouped_kfold": {"n_repeats": 1}},
+    "lightgbm": {"tuning": {"max_rounds": 300}},
+}
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        merged[key] = _merge(merged[key], value) if isinstance(value, dict) else value
+    return merged
+
+
+def small_budget(params: TrainingParams) -> TrainingParams:
+    """``params`` with :data:`SMALL_BUDGET` and only the first tuning config."""
+    small = _merge(params.model_dump(), SMALL_BUDGET)
     small["lightgbm"]["tuning"]["grid"] = small["lightgbm"]["tuning"]["grid"][:1]
-    small["lightgbm"]["tuning"]["max_rounds"] = 300
-    small["interval"]["calibration_folds"] = 3
-    return small
+    return TrainingParams.model_validate(small)
 
 
 @pytest.fixture(scope="session")
@@ -51,10 +68,10 @@ def real_model_input(real_data_path: Path) -> pd.DataFrame:
 
 
 @pytest.fixture
-def params() -> dict[str, Any]:
+def params() -> TrainingParams:
     return training_params()
 
 
 @pytest.fixture
-def small_params() -> dict[str, Any]:
+def small_params() -> TrainingParams:
     return small_budget(training_params())

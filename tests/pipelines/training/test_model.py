@@ -17,15 +17,20 @@ from user_score.model import (
     ARTIFACT_FORMAT,
     HISTORY_COLUMNS,
     INPUT_FEATURES,
+    CriticLine,
     FeaturePreprocessor,
     LinearTextModel,
+    NoveltyIntervals,
+    NoveltyProfile,
     UserScoreModel,
     conformal_offsets,
     critic_baseline,
     release_time,
 )
-from user_score.pipelines.training.candidates import fit_user_score_model, tune_lightgbm
+from user_score.pipelines.training.candidates import fit_components, recipe, tune_lightgbm
 from user_score.pipelines.training.nodes import select_training_rows
+
+BLEND = "lightgbm_linear_blend_titles"
 
 
 @pytest.fixture(scope="module")
@@ -35,19 +40,20 @@ def fitted(demo_model_input):
     params = small_budget(training_params())
     rows = select_training_rows(demo_model_input, params)
     train, test = rows.iloc[:700], rows.iloc[700:900]
-    residuals = np.random.default_rng(0).normal(0, 0.6, 500)
-    groups = np.where(np.arange(500) < 100, "meta_missing", "meta_known")
-    residuals[:100] *= 2  # games without a critic score: wider
-    model = fit_user_score_model(
+    model = fit_components(
+        [BLEND],
         train,
         train["user_score"],
         train["base_title"],
         params,
-        blend_weight=0.5,
-        oof_residuals=residuals,
-        oof_groups=groups,
+        weights=recipe(BLEND, params),
         metadata={"model_version": "test-1", "metrics": {"cv": {"mae": 0.5}}},
     )
+    calibration = train.iloc[:500]
+    residuals = np.random.default_rng(0).normal(0, 0.6, len(calibration))
+    residuals[calibration["meta_score_missing"].to_numpy()] *= 2  # no critic score: wider
+    flags = model.novelty_flags(calibration)
+    model.with_intervals(NoveltyIntervals.calibrate(residuals, flags, ["meta"], 0.8, 30))
     return model, train, test
 
 
@@ -77,13 +83,40 @@ def test_interval_is_wider_for_games_without_a_critic_score(fitted):
     missing = test["meta_score_missing"].astype(bool)
     assert missing.any() and (~missing).any()
     assert width[missing].median() > 1.5 * width[~missing].median()
+    assert set(model.interval_cell(test)) == {"meta=present", "meta=missing"}
 
 
-def test_blend_is_the_weighted_mean_of_its_parts(fitted):
+def test_point_prediction_is_the_weighted_sum_of_its_components(fitted):
     model, _, test = fitted
+    assert model.weights == {"lightgbm": 0.5, "linear_titles": 0.5}
     parts = model.predict_components(test)
-    expected = np.clip(0.5 * parts["lightgbm"] + 0.5 * parts["linear"], 0, 10)
+    expected = np.clip(0.5 * parts["lightgbm"] + 0.5 * parts["linear_titles"], 0, 10)
     np.testing.assert_allclose(model.predict_point(test), expected)
+
+
+def test_the_artifact_holds_only_the_components_of_its_recipe(demo_model_input, small_params):
+    rows = select_training_rows(demo_model_input, small_params).iloc[:400]
+    backbone = fit_components(
+        ["critic_backbone"],
+        rows,
+        rows["user_score"],
+        rows["base_title"],
+        small_params,
+        weights=recipe("critic_backbone", small_params),
+    )
+    assert set(backbone.components) == {"critic", "lightgbm_residual"}
+    parts = backbone.predict_components(rows)
+    line = CriticLine().fit(rows, rows["user_score"]).predict(rows)
+    np.testing.assert_allclose(parts["critic"], line)
+    shrink = small_params.backbone.shrinkage
+    np.testing.assert_allclose(
+        backbone.predict_point(rows), np.clip(line + shrink * parts["lightgbm_residual"], 0, 10)
+    )
+    # The correction is monotone in the critic score: raising it never lowers a game.
+    higher = rows.assign(meta_score=rows["meta_score"] + 5)
+    known = rows["meta_score"].notna().to_numpy()
+    delta = backbone.predict_components(higher)["lightgbm_residual"] - parts["lightgbm_residual"]
+    assert (delta.to_numpy()[known] >= -1e-12).all()
 
 
 def test_artifact_round_trips_through_a_versioned_catalog_dataset(fitted, tmp_path):
@@ -111,18 +144,38 @@ class _RecordingUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def test_an_artifact_pickled_by_the_single_module_code_loads_and_predicts_the_same(
-    fitted, tmp_path
-):
-    """Artifacts saved before the model package existed name ``user_score.model.<Class>``
-    (the single-module ``model.py``), carry no ``artifact_format`` and still hold the removed
-    ``min_developer_games`` parameter; they must load as format 1 and predict as before."""
+def _format_1(model: UserScoreModel) -> UserScoreModel:
+    """``model`` with the pickled state a format-1 artifact had (the LightGBM/ridge blend)."""
+    cells = model.intervals.cells
+    linear = copy.deepcopy(model.components["linear_titles"])
+    del linear.params["title_words"]  # format 1 always read title words
+    legacy = UserScoreModel.__new__(UserScoreModel)
+    legacy.__dict__.update(
+        {
+            "preprocessor": copy.deepcopy(model.preprocessor),
+            "regressor": model.components["lightgbm"],
+            "interval_offsets": (cells["all"]["low"], cells["all"]["high"]),
+            "metadata": dict(model.metadata),
+            "interval_level": 0.8,
+            "linear": linear,
+            "blend_weight": 0.5,
+            "group_offsets": {
+                "meta_known": (cells["meta=present"]["low"], cells["meta=present"]["high"]),
+                "meta_missing": (cells["meta=missing"]["low"], cells["meta=missing"]["high"]),
+            },
+        }
+    )
+    legacy.preprocessor.params["min_developer_games"] = 1  # a removed parameter
+    return legacy
+
+
+def test_a_format_1_artifact_loads_upgraded_and_predicts_the_same(fitted, tmp_path):
+    """Artifacts saved by the LightGBM/ridge-blend code (format 1, named
+    ``user_score.model.<Class>``, no ``artifact_format``) load as format 2 and predict,
+    interval included, exactly as before."""
     model, _, test = fitted
-    legacy = copy.deepcopy(model)
-    del legacy.__dict__["artifact_format"]
-    legacy.preprocessor.params["min_developer_games"] = 1
     dataset = ModelArtifactDataset(filepath=str(tmp_path / "model.pkl"))
-    dataset.save(legacy)
+    dataset.save(_format_1(model))
 
     reader = _RecordingUnpickler((tmp_path / "model.pkl").read_bytes())
     reader.load()
@@ -133,7 +186,8 @@ def test_an_artifact_pickled_by_the_single_module_code_loads_and_predicts_the_sa
     }
     loaded = dataset.load()
     assert isinstance(loaded, UserScoreModel)
-    assert loaded.artifact_format == 1
+    assert loaded.artifact_format == ARTIFACT_FORMAT
+    assert loaded.weights == {"lightgbm": 0.5, "linear_titles": 0.5}
     pd.testing.assert_frame_equal(loaded.predict(test), model.predict(test), check_exact=True)
     pd.testing.assert_series_equal(loaded.features_hash(test), model.features_hash(test))
     assert loaded.preprocessor.unseen_counts(test) == model.preprocessor.unseen_counts(test)
@@ -147,6 +201,51 @@ def test_an_artifact_of_a_newer_format_is_refused_on_load(fitted):
     assert pickle.loads(pickle.dumps(model)).artifact_format == ARTIFACT_FORMAT
     with pytest.raises(ValueError, match=f"format {ARTIFACT_FORMAT + 1} is newer"):
         pickle.loads(payload)
+
+
+def test_novelty_flags_are_relative_to_the_training_games(fitted):
+    model, train, test = fitted
+    assert isinstance(model.novelty, NoveltyProfile)
+    flags = model.novelty_flags(train)
+    no_developer = train["developers"].map(lambda names: names is None or len(names) == 0)
+    assert (flags["studio"] == "known").eq(~no_developer).all()
+    assert (flags["franchise"] == "known").all()
+    new = test.iloc[:3].copy()
+    known = list(train.iloc[0]["developers"])
+    new["developers"] = [["Brand New Studio"], None, ["Brand New Studio", *known]]
+    new["franchise"] = ["never seen before", train.iloc[0]["franchise"], "never seen either"]
+    flags = model.novelty_flags(new)
+    assert flags["studio"].tolist() == ["unseen", "unseen", "known"]
+    assert flags["franchise"].tolist() == ["new", "known", "new"]
+    expected = np.where(new["meta_score"].isna(), "missing", "present")
+    assert flags["meta"].tolist() == expected.tolist()
+
+
+def test_intervals_fall_back_to_coarser_cells_with_too_few_residuals():
+    rng = np.random.default_rng(2)
+    flags = pd.DataFrame(
+        {
+            "meta": ["present"] * 300 + ["missing"] * 60,
+            "franchise": (["known", "new"] * 150) + ["new"] * 50 + ["known"] * 10,
+            "studio": "known",
+        }
+    )
+    residuals = rng.normal(0, 1, len(flags))
+    residuals[300:] *= 3
+    intervals = NoveltyIntervals.calibrate(residuals, flags, ["meta", "franchise"], 0.8, 40)
+    assert "meta=missing|franchise=known" not in intervals.cells  # 10 residuals
+    assert {"meta=missing|franchise=new", "meta=missing", "all"} <= set(intervals.cells)
+    probe = pd.DataFrame(
+        {"meta": ["missing", "missing", "present"], "franchise": ["known", "new", "new"]}
+    )
+    assert intervals.cell_of(probe).tolist() == [
+        "meta=missing",
+        "meta=missing|franchise=new",
+        "meta=present|franchise=new",
+    ]
+    low, high = intervals.row_offsets(probe)
+    assert high[0] - low[0] > 2 * (high[2] - low[2])
+    assert intervals.cells["all"]["n"] == len(flags)
 
 
 def test_conformal_offsets_cover_new_draws_at_the_requested_level():
@@ -196,11 +295,13 @@ def test_track_record_uses_only_earlier_training_games(demo_model_input, params)
 
 def test_linear_model_reads_only_model_input_features(demo_model_input, params):
     rows = select_training_rows(demo_model_input, params).iloc[:300]
-    model = LinearTextModel(params["linear"]).fit(rows[INPUT_FEATURES], rows["user_score"])
+    model = LinearTextModel({**params.linear.model_dump(), "title_words": True}).fit(
+        rows[INPUT_FEATURES], rows["user_score"]
+    )
     prediction = model.predict(rows[INPUT_FEATURES])
     assert np.corrcoef(prediction, rows["user_score"])[0, 1] > 0.5
     contributions = model.contributions(rows, model.column_means(rows))
-    assert {"meta_score", "release_year", "title", "genres"} <= set(contributions.columns)
+    assert {"meta_score", "release_year", "base_title", "genres"} <= set(contributions.columns)
     # contributions add up to the prediction minus the average prediction
     np.testing.assert_allclose(contributions.sum(axis=1), prediction - prediction.mean(), atol=1e-8)
 
@@ -209,8 +310,8 @@ def test_tuning_picks_the_config_with_the_lowest_inner_cv_error(demo_model_input
     rows = select_training_rows(demo_model_input, params).iloc[:400]
     matrix = FeaturePreprocessor().fit_transform(rows, rows["user_score"])
     settings = {
-        "base": params["lightgbm"]["base"],
-        "tuning": {**params["lightgbm"]["tuning"], "max_rounds": 200},
+        "base": params.lightgbm.base,
+        "tuning": {**params.lightgbm.tuning.model_dump(), "max_rounds": 200},
     }
     best, trials = tune_lightgbm(matrix, rows["user_score"], rows["base_title"], settings)
     assert len(trials) == len(settings["tuning"]["grid"])

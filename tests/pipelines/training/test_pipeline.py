@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from kedro.framework.project import configure_project
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
@@ -12,10 +13,11 @@ from kedro_datasets.json import JSONDataset
 from kedro_datasets.pickle import PickleDataset
 from kedro_datasets.text import TextDataset
 
-from tests.pipelines.training.conftest import small_budget, training_params
+from tests.pipelines.training.conftest import SMALL_BUDGET, small_budget, training_params
 from user_score.model import UserScoreModel
 from user_score.pipeline_registry import register_pipelines
 from user_score.pipelines.training import create_pipeline
+from user_score.pipelines.training.params import PROTOCOL_LABELS
 
 TRAINING_OUTPUTS = {
     "model",
@@ -25,19 +27,22 @@ TRAINING_OUTPUTS = {
     "predicted_vs_actual_plot",
     "residuals_plot",
     "feature_drivers_plot",
+    "protocol_comparison_plot",
     "model_card",
+    *(f"protocol_{name}_predictions" for name in PROTOCOL_LABELS),
 }
 
 
-def test_training_reads_model_input_and_composes_monitoring_reference():
+def test_training_reads_model_input_and_the_registry_composes_monitoring_reference():
     pipeline = create_pipeline()
     assert "model_input_table" in pipeline.inputs()
     assert pipeline.all_outputs() >= TRAINING_OUTPUTS
-    # __default__ = data_engineering then training (and the other pipelines)
     configure_project("user_score")
-    default = register_pipelines()["__default__"]
-    names = [node.name for node in default.nodes]
-    assert names.index("create_model_input_table") < names.index("evaluate_grouped_cv")
+    registered = register_pipelines()
+    assert {"reference_profile", "performance_estimator"} <= registered["training"].all_outputs()
+    # __default__ = data_engineering then training (and the other pipelines)
+    names = [node.name for node in registered["__default__"].nodes]
+    assert names.index("create_model_input_table") < names.index("evaluate_grouped_kfold")
 
 
 def test_pipeline_runs_on_an_in_memory_catalog(demo_model_input, tmp_path):
@@ -68,23 +73,37 @@ def test_kedro_session_trains_on_the_demo_data(project_copy, kedro_run):
     kedro_run(
         project_copy,
         pipeline_name="training",
-        # like `kedro run --params training.cv.n_repeats=1,...` (the CLI nests dotted keys)
-        runtime_params={
-            "training": {
-                "cv": {"n_repeats": 1},
-                "lightgbm": {"tuning": {"max_rounds": 300}},
-                "interval": {"calibration_folds": 3},
-            }
-        },
+        # like `kedro run --params training.protocols.grouped_kfold.n_repeats=1,...`
+        # (the CLI nests dotted keys)
+        runtime_params={"training": SMALL_BUDGET},
     )
     data = project_copy / "data"
     metrics = json.loads((data / "08_reporting/training_metrics.json").read_text())
-    assert metrics["protocols"]["grouped_cv"]["n_repeats"] == 1  # runtime params applied
+    grouped = metrics["protocols"]["grouped_kfold"]
+    assert grouped["settings"]["n_repeats"] == 1  # runtime params applied
+    assert len(grouped["splits"]) == grouped["settings"]["n_splits"]
+    for name in PROTOCOL_LABELS:
+        table = pd.read_parquet(data / f"07_model_output/protocols/{name}.parquet")
+        assert len(table) == metrics["protocols"][name]["rows"]
     versions = list((data / "06_models/model.pkl").iterdir())
     assert len(versions) == 1 and (versions[0] / "model.pkl").exists()
     oof = pd.read_parquet(data / "07_model_output/oof_predictions.parquet")
     assert list(oof.columns) == ["game_id", "user_score", "oof_prediction", "repeat", "fold"]
-    for chart in ("predicted_vs_actual", "residuals_by_year_platform", "feature_drivers"):
+    charts = ("predicted_vs_actual", "residuals_by_year_platform", "feature_drivers")
+    for chart in (*charts, "protocol_comparison"):
         assert json.loads((data / f"08_reporting/{chart}.json").read_text())["data"]
     card = (data / "08_reporting/model_card.md").read_text()
     assert metrics["model_version"] in card
+
+
+def test_a_wrong_training_parameter_stops_the_run_naming_it(project_copy, kedro_run):
+    from kedro.validation import ParameterValidationError
+
+    with pytest.raises(ParameterValidationError, match="cutoffs") as caught:
+        kedro_run(
+            project_copy,
+            pipeline_name="training",
+            runtime_params={"training": {"protocols": {"rolling_backtest": {"cutoffs": "x"}}}},
+        )
+    assert "Parameter 'training'" in str(caught.value)
+    assert not (project_copy / "data/06_models/model.pkl").exists()

@@ -1,11 +1,21 @@
-"""The real reference file: leakage guard and the quality the model reaches."""
+"""The real reference file: leakage guard and the quality the model reaches under every protocol.
+
+The figures guarded here are the ones docs/model_card.md reports (training on the real file,
+``kedro run --pipelines training`` after data_engineering on it).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from user_score.pipelines.training.nodes import evaluate_grouped_cv, select_training_rows
+from user_score.pipelines.training.nodes import (
+    calibrate_intervals,
+    protocol_node,
+    select_model,
+    select_training_rows,
+)
+from user_score.pipelines.training.params import PROTOCOL_LABELS, TrainingParams
 
 pytestmark = [pytest.mark.real_data, pytest.mark.slow]
 
@@ -18,19 +28,52 @@ def test_permuted_target_gives_no_skill_under_grouped_cv(real_model_input, small
     table.loc[labelled, "user_score"] = rng.permutation(
         table.loc[labelled, "user_score"].to_numpy()
     )
-    small_params["candidates"] = ["mean_baseline", "lightgbm", "lightgbm_linear_blend"]
-    rows = select_training_rows(table, small_params)
-    results, _ = evaluate_grouped_cv(rows, small_params)
-    for name in ("lightgbm", "lightgbm_linear_blend"):
-        assert results["candidates"][name]["r2"]["mean"] <= 0.05, name
+    raw = small_params.model_dump()
+    raw["candidates"] = ["mean_baseline", "critic_only", "lightgbm", "lightgbm_linear_blend"]
+    raw["selection"]["artifact_candidates"] = ["critic_only", "lightgbm", "lightgbm_linear_blend"]
+    params = TrainingParams.model_validate(raw)
+    rows = select_training_rows(table, params)
+    results, _ = protocol_node("grouped_kfold")(rows, params)
+    for name in ("critic_only", "lightgbm", "lightgbm_linear_blend"):
+        assert results["candidates"][name]["r2"] <= 0.05, name
 
 
-def test_real_file_quality_under_the_full_protocol(real_model_input, params):
-    """Protocol (a) as configured (5 x 3); guards the measured level (docs/model_card.md)."""
+@pytest.fixture(scope="module")
+def real_run(real_model_input):
+    """Every protocol as configured on the real file (the model card's numbers)."""
+    from tests.pipelines.training.conftest import training_params
+
+    params = training_params()
     rows = select_training_rows(real_model_input, params)
-    results, _ = evaluate_grouped_cv(rows, params)
-    cv = {name: summary for name, summary in results["candidates"].items()}
-    blend = cv["lightgbm_linear_blend"]
-    assert blend["r2"]["mean"] >= 0.455 and blend["mae"]["mean"] <= 0.535
+    results, predictions = {}, {}
+    for name in PROTOCOL_LABELS:
+        results[name], predictions[name] = protocol_node(name)(rows, params)
+    selection = select_model(params, **results)
+    _, coverage = calibrate_intervals(selection, params, **predictions)
+    return params, results, selection, coverage
+
+
+def test_the_chosen_model_beats_the_critic_line_under_every_selection_protocol(real_run):
+    params, results, selection, _ = real_run
+    chosen = selection["chosen_model"]
+    assert selection["beats_baseline_everywhere"], selection["scores"][chosen]
+    for protocol in params.selection.protocols:
+        candidates = results[protocol]["candidates"]
+        # by a margin well outside fold noise (measured: 0.03-0.07 MAE)
+        assert candidates[chosen]["mae"] < candidates["critic_only"]["mae"] - 0.02, protocol
+    grouped = results["grouped_kfold"]["candidates"][chosen]
+    assert grouped["by_split"]["r2"]["mean"] >= 0.45
     for baseline in ("mean_baseline", "sklearn_gbr"):
-        assert blend["r2"]["mean"] > cv[baseline]["r2"]["mean"], baseline
+        assert grouped["mae"] < results["grouped_kfold"]["candidates"][baseline]["mae"]
+
+
+def test_interval_coverage_on_the_real_file_under_every_protocol(real_run):
+    """Measured: 76-80 % per protocol; two novelty groups sit outside 75-85 % (the model card
+    lists them): (b)'s new franchises (77 games, one split) and (d)'s games without a critic
+    score. Guarded here at the measured level, not at the target."""
+    _, _, _, coverage = real_run
+    for name, summary in coverage["protocols"].items():
+        assert 0.75 <= summary["coverage"] <= 0.85, name
+        for group, result in summary["by_novelty"].items():
+            if result["n"] >= 50:
+                assert 0.65 <= result["coverage"] <= 0.90, (name, group)

@@ -2,11 +2,16 @@
 
 Every candidate has the same two methods, ``fit(features, y, groups)`` and
 ``predict(features) -> {name: predictions}``, and learns everything it uses
-(vocabularies, imputation values, encodings, hyperparameters) from the rows
-passed to ``fit`` only, so the evaluation protocols can fit a fresh one per
-training fold. One fitted LightGBM candidate reports two predictions: the
-tuned LightGBM alone and its blend with the linear model (they share the
-expensive tuning).
+(vocabularies, encodings, hyperparameters) from the rows passed to ``fit``
+only, so the evaluation protocols fit a fresh one per training part.
+
+Two baselines stand apart: ``mean_baseline`` (the floor, R2 = 0) and
+``sklearn_gbr`` (the original project's model, for parity). Every other
+candidate is a *recipe*: a weighted sum of components of the artifact
+(:data:`user_score.model.COMPONENTS`), so cross-validation measures exactly the
+code the deployed :class:`~user_score.model.UserScoreModel` runs. One
+:class:`ComponentCandidates` fit per split serves all of them (they share the
+preprocessing and the LightGBM tuning).
 """
 
 from __future__ import annotations
@@ -17,77 +22,64 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.model_selection import GroupKFold
 
-from user_score.model import (
-    DEFAULT_LGBM,
-    DEFAULT_PREPROCESSING,
-    FeaturePreprocessor,
-    LinearTextModel,
-    UserScoreModel,
-)
+from user_score.model import DEFAULT_LGBM, CriticLine, FeaturePreprocessor, UserScoreModel
+
+from .params import TrainingParams
 
 logger = logging.getLogger(__name__)
 
-#: Candidates that produce the deployable ``UserScoreModel`` artifact.
-ARTIFACT_CANDIDATES: tuple[str, ...] = ("lightgbm", "lightgbm_linear_blend")
-#: Every candidate name, in reporting order.
-ALL_CANDIDATES: tuple[str, ...] = (
-    "mean_baseline",
-    "linear",
-    "sklearn_gbr",
-    "lightgbm",
-    "lightgbm_linear_blend",
-)
+#: Candidates that are not recipes of artifact components.
+BASELINES: tuple[str, ...] = ("mean_baseline", "sklearn_gbr")
+
+
+def recipe(name: str, params: TrainingParams) -> dict[str, float]:
+    """Component weights of candidate ``name`` (its point prediction is their weighted sum)."""
+    weight = params.blend_weight
+    recipes = {
+        "critic_only": {"critic": 1.0},
+        "linear": {"linear": 1.0},
+        "lightgbm": {"lightgbm": 1.0},
+        "critic_backbone": {"critic": 1.0, "lightgbm_residual": params.backbone.shrinkage},
+        "lightgbm_linear_blend": {"lightgbm": 1.0 - weight, "linear": weight},
+        "lightgbm_linear_blend_titles": {"lightgbm": 1.0 - weight, "linear_titles": weight},
+    }
+    if name not in recipes:
+        raise ValueError(f"{name!r} is not a recipe of artifact components")
+    return recipes[name]
 
 
 class MeanBaseline:
-    """Predicts the training mean: the floor every model must beat (R2 = 0)."""
+    """Predicts the training mean (scikit-learn's ``DummyRegressor``): R2 = 0 by construction."""
 
     names = ("mean_baseline",)
 
-    def __init__(self, params: dict[str, Any]) -> None:
+    def __init__(self, params: TrainingParams) -> None:
         self.params = params
 
     def fit(self, features: pd.DataFrame, y: pd.Series, groups: pd.Series) -> MeanBaseline:
-        self.mean_ = float(np.mean(y))
+        self.model_ = DummyRegressor(strategy="mean").fit(np.zeros((len(y), 1)), y)
         return self
 
     def predict(self, features: pd.DataFrame) -> dict[str, np.ndarray]:
-        return {"mean_baseline": np.full(len(features), self.mean_)}
-
-
-class LinearCandidate:
-    """:class:`user_score.model.LinearTextModel` on its own (ridge on words, tokens, splines)."""
-
-    names = ("linear",)
-
-    def __init__(self, params: dict[str, Any]) -> None:
-        self.params = params
-
-    def fit(self, features: pd.DataFrame, y: pd.Series, groups: pd.Series) -> LinearCandidate:
-        self.model_ = LinearTextModel(self.params.get("linear")).fit(features, y)
-        return self
-
-    def predict(self, features: pd.DataFrame) -> dict[str, np.ndarray]:
-        return {"linear": np.clip(self.model_.predict(features), 0.0, 10.0)}
+        return {"mean_baseline": self.model_.predict(np.zeros((len(features), 1)))}
 
 
 class GradientBoostingParity:
     """The original project's model: scikit-learn GradientBoosting on its feature set.
 
     Features: meta_score (training-median imputed), release year and month,
-    platform and ESRB one-hot, multi-hot of the 20 most frequent training genres.
+    platform and ESRB one-hot, multi-hot of the most frequent training genres.
     """
 
     names = ("sklearn_gbr",)
 
-    def __init__(self, params: dict[str, Any]) -> None:
-        self.params = params
-        settings = dict(params.get("sklearn_gbr") or {})
-        self.top_genres = int(settings.pop("top_genres", 20))
-        self.gbr_params = settings
+    def __init__(self, params: TrainingParams) -> None:
+        self.top_genres = params.sklearn_gbr.top_genres
+        self.random_state = params.sklearn_gbr.random_state
 
     def _matrix(self, features: pd.DataFrame) -> pd.DataFrame:
         columns: dict[str, Any] = {
@@ -108,10 +100,8 @@ class GradientBoostingParity:
     def fit(
         self, features: pd.DataFrame, y: pd.Series, groups: pd.Series
     ) -> GradientBoostingParity:
-        self.meta_median_ = float(features["meta_score"].median())
-        if np.isnan(self.meta_median_):
-            self.meta_median_ = 70.0
-        year = features["release_year"].median()
+        meta, year = features["meta_score"].median(), features["release_year"].median()
+        self.meta_median_ = float(meta) if pd.notna(meta) else 70.0
         self.year_median_ = float(year) if pd.notna(year) else 2010.0
         genre_counts = features["genres"].explode().dropna().value_counts()
         self.vocab_ = {
@@ -119,7 +109,7 @@ class GradientBoostingParity:
             "esrb_rating": sorted(features["esrb_rating"].astype(str).unique()),
             "genres": list(genre_counts.head(self.top_genres).index.astype(str)),
         }
-        self.model_ = GradientBoostingRegressor(**self.gbr_params)
+        self.model_ = GradientBoostingRegressor(random_state=self.random_state)
         self.model_.fit(self._matrix(features), np.asarray(y, dtype="float64"))
         return self
 
@@ -132,52 +122,40 @@ def tune_lightgbm(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Pick LightGBM parameters from a small fixed grid by grouped CV with early stopping.
 
-    Only the rows given are used (inside cross-validation: the training fold).
+    Only the rows given are used (inside an evaluation protocol: the training part).
 
     Args:
         matrix: Preprocessed training matrix (out-of-fold target encodings).
         y: Target.
         groups: Group key (base title) so inner folds keep ports together.
-        settings: ``lightgbm`` parameters: ``base`` (fixed parameters) and
-            ``tuning`` (``grid``, ``inner_folds``, ``max_rounds``,
-            ``early_stopping_rounds``, ``seed``).
+        settings: ``base`` (fixed parameters) and ``tuning`` (``grid``,
+            ``inner_folds``, ``max_rounds``, ``early_stopping_rounds``, ``seed``).
 
     Returns:
         ``(best_params, trials)``; ``best_params`` includes ``n_estimators``
         (the early-stopped round count) and ``trials`` the score of each config.
     """
-    base = {**DEFAULT_LGBM, **(settings.get("base") or {})}
-    tuning = settings.get("tuning") or {}
-    grid = tuning.get("grid") or [{}]
-    inner = GroupKFold(
-        n_splits=int(tuning.get("inner_folds", 3)),
-        shuffle=True,
-        random_state=int(tuning.get("seed", 0)),
-    )
+    base = {**DEFAULT_LGBM, **settings["base"]}
+    tuning = settings["tuning"]
+    inner = GroupKFold(n_splits=tuning["inner_folds"], shuffle=True, random_state=tuning["seed"])
     folds = list(inner.split(matrix, y, groups))
-    max_rounds = int(tuning.get("max_rounds", 1000))
     trials: list[dict[str, Any]] = []
-    for config in grid:
+    for config in tuning["grid"]:
         params = {**base, **config}
         params.pop("n_estimators", None)
         booster_params = {
-            ("seed" if k == "random_state" else k): v
-            for k, v in params.items()
-            if k not in ("n_jobs", "silent")
+            ("seed" if k == "random_state" else k): v for k, v in params.items() if k != "n_jobs"
         }
         booster_params.update(objective=params.get("objective", "regression"), num_threads=1)
         result = lgb.cv(
             booster_params,
             lgb.Dataset(matrix, label=np.asarray(y, dtype="float64"), free_raw_data=False),
-            num_boost_round=max_rounds,
+            num_boost_round=tuning["max_rounds"],
             folds=folds,
             stratified=False,
-            callbacks=[
-                lgb.early_stopping(int(tuning.get("early_stopping_rounds", 50)), verbose=False)
-            ],
+            callbacks=[lgb.early_stopping(tuning["early_stopping_rounds"], verbose=False)],
         )
-        key = next(k for k in result if k.endswith("-mean"))
-        scores = result[key]
+        scores = result[next(k for k in result if k.endswith("-mean"))]
         best_round = int(np.argmin(scores)) + 1
         trials.append(
             {"params": config, "inner_cv_l2": float(scores[best_round - 1]), "rounds": best_round}
@@ -186,95 +164,107 @@ def tune_lightgbm(
     return {**base, **best["params"], "n_estimators": best["rounds"]}, trials
 
 
-class LightGBMCandidate:
-    """Tuned LightGBM (the artifact's model) alone and blended with the linear model.
-
-    ``fit`` builds exactly the :class:`~user_score.model.UserScoreModel` that
-    the final training fits, so cross-validation measures the artifact's code.
-    """
-
-    names = ARTIFACT_CANDIDATES
-
-    def __init__(self, params: dict[str, Any]) -> None:
-        self.params = params
-        if not 0 < float(params.get("blend_weight", 0.5)) <= 1:
-            raise ValueError("training.blend_weight must be in (0, 1]")
-
-    def fit(self, features: pd.DataFrame, y: pd.Series, groups: pd.Series) -> LightGBMCandidate:
-        self.model_ = fit_user_score_model(features, y, groups, self.params)
-        return self
-
-    def predict(self, features: pd.DataFrame) -> dict[str, np.ndarray]:
-        parts = self.model_.predict_components(features)
-        weight = float(self.params.get("blend_weight", 0.5))
-        boosted = parts["lightgbm"].to_numpy()
-        blended = (1 - weight) * boosted + weight * parts["linear"].to_numpy()
-        return {
-            "lightgbm": np.clip(boosted, 0.0, 10.0),
-            "lightgbm_linear_blend": np.clip(blended, 0.0, 10.0),
-        }
+def needed_components(names: list[str], params: TrainingParams) -> list[str]:
+    """The artifact components the recipes of ``names`` use."""
+    needed: list[str] = []
+    for name in names:
+        if name in BASELINES:
+            continue
+        needed += [part for part in recipe(name, params) if part not in needed]
+    return needed
 
 
-def fit_user_score_model(
+def component_params(
+    components: list[str],
     features: pd.DataFrame,
     y: pd.Series,
     groups: pd.Series,
-    params: dict[str, Any],
-    blend_weight: float | None = None,
-    oof_residuals: np.ndarray | None = None,
-    oof_groups: np.ndarray | None = None,
+    params: TrainingParams,
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Parameters of each component, LightGBM tuned on these rows only.
+
+    Returns:
+        ``(components, tuning)``: component name -> parameters for
+        :meth:`UserScoreModel.fit`, and the tuning trials of each LightGBM.
+    """
+    specs: dict[str, dict[str, Any]] = {}
+    tuning: dict[str, Any] = {}
+    lightgbm = params.lightgbm.model_dump()
+    matrix = None
+    if any(name.startswith("lightgbm") for name in components):
+        preprocessing = params.preprocessing.model_dump()
+        matrix = FeaturePreprocessor(params=preprocessing).fit_transform(features, y)
+    for name in components:
+        if name == "lightgbm":
+            specs[name], tuning[name] = tune_lightgbm(matrix, y, groups, lightgbm)
+        elif name == "lightgbm_residual":
+            residual = y - CriticLine().fit(features, y).predict(features)
+            settings = {**lightgbm, "base": dict(lightgbm["base"])}
+            if params.backbone.monotone_meta_score:
+                settings["base"]["monotone_constraints"] = [
+                    1 if column == "meta_score" else 0 for column in matrix.columns
+                ]
+            specs[name], tuning[name] = tune_lightgbm(matrix, residual, groups, settings)
+        elif name in ("linear", "linear_titles"):
+            specs[name] = params.linear.model_dump()
+        else:
+            specs[name] = {}
+    return specs, tuning
+
+
+def fit_components(
+    names: list[str],
+    features: pd.DataFrame,
+    y: pd.Series,
+    groups: pd.Series,
+    params: TrainingParams,
+    weights: dict[str, float] | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> UserScoreModel:
-    """Tune LightGBM on these rows, then fit the full :class:`UserScoreModel`.
-
-    Args:
-        features: Training features (``build_features`` columns).
-        y: Target.
-        groups: Group key for the inner tuning folds.
-        params: ``params:training``.
-        blend_weight: Ridge weight in the point prediction; defaults to
-            ``params['blend_weight']``; 0 fits LightGBM alone.
-        oof_residuals, oof_groups: Interval calibration (final model only).
-        metadata: Extra metadata for the artifact.
-    """
-    preprocessing = {**DEFAULT_PREPROCESSING, **(params.get("preprocessing") or {})}
-    matrix = FeaturePreprocessor(params=preprocessing).fit_transform(features, y)
-    tuned, trials = tune_lightgbm(matrix, y, groups, params.get("lightgbm") or {})
-    weight = float(params.get("blend_weight", 0.5) if blend_weight is None else blend_weight)
-    info = {"tuning_trials": trials, **(metadata or {})}
+    """Tune and fit, on these rows only, the components the candidates ``names`` use."""
+    y = pd.Series(np.asarray(y, dtype="float64"), index=features.index)
+    components = needed_components(names, params)
+    specs, tuning = component_params(components, features, y, groups, params)
     return UserScoreModel.fit(
         features,
         y,
-        oof_residuals=oof_residuals,
-        preprocessing=preprocessing,
-        lgbm_params=tuned,
-        interval_level=float((params.get("interval") or {}).get("level", 0.8)),
-        metadata=info,
-        linear_params=params.get("linear"),
-        blend_weight=weight,
-        oof_groups=oof_groups,
+        components=specs,
+        weights=weights,
+        preprocessing=params.preprocessing.model_dump(),
+        metadata={"tuning_trials": tuning, **(metadata or {})},
     )
 
 
-CANDIDATE_CLASSES = {
-    "mean_baseline": MeanBaseline,
-    "linear": LinearCandidate,
-    "sklearn_gbr": GradientBoostingParity,
-    "lightgbm": LightGBMCandidate,
-    "lightgbm_linear_blend": LightGBMCandidate,
-}
+class ComponentCandidates:
+    """Every recipe candidate of one evaluation, from one fit of their shared components."""
+
+    def __init__(self, params: TrainingParams, names: list[str]) -> None:
+        self.params = params
+        self.names = tuple(name for name in names if name not in BASELINES)
+
+    def fit(self, features: pd.DataFrame, y: pd.Series, groups: pd.Series) -> ComponentCandidates:
+        self.model_ = fit_components(list(self.names), features, y, groups, self.params)
+        return self
+
+    def predict(self, features: pd.DataFrame) -> dict[str, np.ndarray]:
+        parts = self.model_.predict_components(features, names=list(self.model_.components))
+        predictions = {}
+        for name in self.names:
+            raw = sum(
+                weight * parts[part].to_numpy()
+                for part, weight in recipe(name, self.params).items()
+            )
+            predictions[name] = np.clip(raw, 0.0, 10.0)
+        return predictions
 
 
-def build_candidates(names: list[str], params: dict[str, Any]) -> list[Any]:
-    """One estimator object per needed class (LightGBM family shares one)."""
-    unknown = [name for name in names if name not in CANDIDATE_CLASSES]
-    if unknown:
-        raise ValueError(
-            f"training.candidates has unknown names {unknown}; known: {list(CANDIDATE_CLASSES)}"
-        )
-    classes: list[type] = []
-    for name in names:
-        cls = CANDIDATE_CLASSES[name]
-        if cls not in classes:
-            classes.append(cls)
-    return [cls(params) for cls in classes]
+def build_candidates(names: list[str], params: TrainingParams) -> list[Any]:
+    """One estimator object per kind: the two baselines, and one for every recipe."""
+    candidates: list[Any] = []
+    if "mean_baseline" in names:
+        candidates.append(MeanBaseline(params))
+    if "sklearn_gbr" in names:
+        candidates.append(GradientBoostingParity(params))
+    if any(name not in BASELINES for name in names):
+        candidates.append(ComponentCandidates(params, names))
+    return candidates

@@ -1,30 +1,43 @@
-"""Evaluation protocols: grouped repeated K-fold, the original 80/20 split, a time backtest.
+"""Run one evaluation protocol: fresh candidates per split, predictions and metrics.
 
-Each protocol yields ``(train_index, test_index)`` pairs over the labelled
-rows; :func:`run_protocol` fits fresh candidates on each training part and
-predicts the test part, so no test row influences anything it is scored with.
+:func:`run_protocol` fits every candidate on each split's training part and
+predicts its test part (:mod:`.protocols`), so no test game influences
+anything it is scored with. Each test game also gets its novelty flags
+*relative to that training part* (:class:`~user_score.model.NoveltyProfile`):
+under leave-studio-out every test studio is unseen, under the rolling backtest
+most franchises are known. Metrics are reported pooled over the protocol's
+test predictions, per split (mean and spread) and per novelty group.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
-from sklearn.model_selection import GroupKFold, train_test_split
+
+from user_score.model import NOVELTY_FLAGS, NoveltyProfile
 
 from .candidates import build_candidates
+from .params import PROTOCOL_LABELS, TrainingParams
+from .protocols import protocol_splits
 
 logger = logging.getLogger(__name__)
 
+TARGET = "user_score"
+#: Columns of every protocol's predictions table before the one column per candidate.
+PREDICTION_KEYS: list[str] = ["protocol", "split", "game_id", TARGET, *NOVELTY_FLAGS]
+
 
 def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """MAE, RMSE and R2 of one set of predictions."""
+    """MAE, RMSE and R2 of one set of predictions (R2 is NaN below two rows)."""
     y_true = np.asarray(y_true, dtype="float64")
     y_pred = np.asarray(y_pred, dtype="float64")
+    if len(y_true) == 0:
+        return {"mae": float("nan"), "rmse": float("nan"), "r2": float("nan"), "n": 0}
     return {
         "mae": float(mean_absolute_error(y_true, y_pred)),
         "rmse": float(np.sqrt(mean_squared_error(y_true, y_pred))),
@@ -33,68 +46,106 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, floa
     }
 
 
-def grouped_repeated_kfold(
-    groups: pd.Series, n_splits: int, n_repeats: int, seed: int
-) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
-    """Protocol (a): ``(repeat, fold, train_idx, test_idx)``; a group never spans both sides.
-
-    Repeat ``r`` shuffles the groups with seed ``seed + r``.
-    """
-    codes = pd.factorize(groups.astype(str))[0]
-    for repeat in range(n_repeats):
-        splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed + repeat)
-        for fold, (train, test) in enumerate(splitter.split(codes, groups=codes)):
-            yield repeat, fold, train, test
-
-
-def random_holdout(n_rows: int, test_size: float, random_state: int) -> tuple[np.ndarray, ...]:
-    """Protocol (b): the original project's random split (row positions)."""
-    positions = np.arange(n_rows)
-    train, test = train_test_split(positions, test_size=test_size, random_state=random_state)
-    return np.sort(train), np.sort(test)
-
-
-def time_backtest(years: pd.Series, cutoff_year: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Protocol (c): train on releases before ``cutoff_year``, test on the rest.
-
-    Returns ``(train_idx, test_idx, rows_without_year)``; rows without a year
-    cannot be placed in time and sit on neither side (they are counted).
-    """
-    values = years.astype("float64").to_numpy()
-    train = np.flatnonzero(values < cutoff_year)
-    test = np.flatnonzero(values >= cutoff_year)
-    return train, test, int(np.isnan(values).sum())
-
-
 def fit_predict(
     names: list[str],
-    params: dict[str, Any],
-    features: pd.DataFrame,
-    y: pd.Series,
-    groups: pd.Series,
+    params: TrainingParams,
+    rows: pd.DataFrame,
     train: np.ndarray,
     test: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Fit every candidate on ``train`` rows and predict ``test`` rows."""
+    y, groups = rows[TARGET], rows[params.group_column]
     predictions: dict[str, np.ndarray] = {}
     for candidate in build_candidates(names, params):
-        candidate.fit(features.iloc[train], y.iloc[train], groups.iloc[train])
-        predictions.update(candidate.predict(features.iloc[test]))
+        candidate.fit(rows.iloc[train], y.iloc[train], groups.iloc[train])
+        predictions.update(candidate.predict(rows.iloc[test]))
     return {name: predictions[name] for name in names}
 
 
-def summarise_folds(fold_metrics: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
-    """Mean and std over folds of MAE, RMSE and R2 per candidate."""
-    frame = pd.DataFrame(fold_metrics)
-    summary: dict[str, Any] = {}
-    for name in names:
-        rows = frame[frame["candidate"] == name]
-        summary[name] = {
-            metric: {
-                "mean": float(rows[metric].mean()),
-                "std": float(rows[metric].std(ddof=1)) if len(rows) > 1 else 0.0,
-            }
-            for metric in ("mae", "rmse", "r2")
+def run_protocol(
+    rows: pd.DataFrame, protocol: str, params: TrainingParams
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Every candidate under one protocol.
+
+    Returns:
+        ``(results, predictions)``: the metrics document of the protocol (see
+        :func:`summarise_protocol`) and one row per test prediction
+        (:data:`PREDICTION_KEYS` + one column per candidate).
+    """
+    names = list(params.candidates)
+    started = time.perf_counter()
+    frames = []
+    for split in protocol_splits(rows, protocol, params):
+        if len(split.test) == 0 or len(split.train) < 2 * params.protocols.grouped_kfold.n_splits:
+            logger.warning("protocol %s split %s: too few rows; skipped", protocol, split.split)
+            continue
+        train_rows, test_rows = rows.iloc[split.train], rows.iloc[split.test]
+        frame = test_rows[["game_id", TARGET]].reset_index(drop=True)
+        frame.insert(0, "split", split.split)
+        frame.insert(0, "protocol", protocol)
+        flags = NoveltyProfile.fit(train_rows).flags(test_rows).reset_index(drop=True)
+        frame[list(NOVELTY_FLAGS)] = flags[list(NOVELTY_FLAGS)]
+        for name, values in fit_predict(names, params, rows, split.train, split.test).items():
+            frame[name] = values
+        frames.append(frame)
+    columns = [*PREDICTION_KEYS, *names]
+    predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    results = summarise_protocol(predictions, protocol, names, params)
+    results["seconds"] = round(time.perf_counter() - started, 2)
+    return results, predictions
+
+
+def _split_metrics(predictions: pd.DataFrame, name: str) -> dict[str, Any]:
+    per_split = [
+        regression_metrics(part[TARGET], part[name])
+        for _, part in predictions.groupby("split", sort=False)
+    ]
+    summary: dict[str, Any] = {"splits": len(per_split)}
+    for metric in ("mae", "r2"):
+        values = np.array([split[metric] for split in per_split], dtype="float64")
+        values = values[np.isfinite(values)]
+        summary[metric] = {
+            "mean": float(values.mean()) if len(values) else float("nan"),
+            "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
         }
-        summary[name]["folds"] = len(rows)
     return summary
+
+
+def summarise_protocol(
+    predictions: pd.DataFrame, protocol: str, names: list[str], params: TrainingParams
+) -> dict[str, Any]:
+    """Pooled, per-split and per-novelty-group metrics of every candidate under ``protocol``."""
+    results: dict[str, Any] = {
+        "protocol": protocol,
+        "label": PROTOCOL_LABELS[protocol],
+        "settings": getattr(params.protocols, protocol).model_dump(),
+        "rows": len(predictions),
+        "games": int(predictions["game_id"].nunique()) if len(predictions) else 0,
+        "splits": sorted(predictions["split"].unique().tolist()) if len(predictions) else [],
+        "novelty_share": {
+            flag: predictions[flag].value_counts(normalize=True).round(4).to_dict()
+            for flag in NOVELTY_FLAGS
+        },
+        "candidates": {},
+    }
+    for name in names:
+        summary = regression_metrics(predictions[TARGET], predictions[name])
+        summary["by_split"] = _split_metrics(predictions, name) if len(predictions) else {}
+        summary["by_novelty"] = {
+            f"{flag}={value}": regression_metrics(part[TARGET], part[name])
+            for flag in NOVELTY_FLAGS
+            for value, part in predictions.groupby(flag)
+        }
+        results["candidates"][name] = summary
+    for name in names:
+        summary = results["candidates"][name]
+        logger.info(
+            "protocol (%s) %-18s %-28s MAE %.3f  R2 %.3f  (n=%d)",
+            PROTOCOL_LABELS[protocol],
+            protocol,
+            name,
+            summary["mae"],
+            summary["r2"],
+            summary["n"],
+        )
+    return results

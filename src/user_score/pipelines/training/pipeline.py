@@ -1,74 +1,88 @@
-"""``training``: model_input_table -> evaluated candidates -> one versioned model + reports.
+"""``training``: model_input_table -> every candidate under every protocol -> one versioned model.
 
-The monitoring reference nodes (owned by the monitoring pipeline) are composed
-in, so one training run also saves what monitoring compares against.
+One node per evaluation protocol (``evaluate_<protocol>``), then the selection
+rule, the interval calibration on the shift protocols, the final fit and the
+reports (``training_metrics``, drivers, charts, ``model_card``). The monitoring
+reference nodes are composed in by the pipeline registry.
 """
 
 from kedro.pipeline import Node, Pipeline
 
-from user_score.pipelines.monitoring.reference import create_reference_pipeline
-
+from .charts import (
+    plot_feature_drivers,
+    plot_predicted_vs_actual,
+    plot_protocol_comparison,
+    plot_residuals,
+)
+from .drivers import compute_feature_drivers
+from .metrics import build_training_metrics
+from .model_card import render_model_card
 from .nodes import (
-    evaluate_grouped_cv,
-    evaluate_random_holdout,
-    evaluate_time_backtest,
+    calibrate_intervals,
+    chosen_oof_predictions,
+    protocol_node,
     select_model,
     select_training_rows,
     train_model,
 )
-from .reporting import (
-    build_training_metrics,
-    compute_feature_drivers,
-    plot_feature_drivers,
-    plot_predicted_vs_actual,
-    plot_residuals,
-    render_model_card,
-)
+from .params import PROTOCOL_LABELS
+
+PARAMS = "params:training"
+
+
+def _per_protocol(kind: str) -> dict[str, str]:
+    """``{protocol: "protocol_<protocol>_<kind>"}`` for every protocol (node keyword inputs)."""
+    return {name: f"protocol_{name}_{kind}" for name in PROTOCOL_LABELS}
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Create the training pipeline (with monitoring's reference nodes)."""
-    training = Pipeline(
+    """Create the training pipeline."""
+    results, predictions = _per_protocol("results"), _per_protocol("predictions")
+    evaluate = [
+        Node(
+            protocol_node(name),
+            ["training_rows", PARAMS],
+            [results[name], predictions[name]],
+            name=f"evaluate_{name}",
+        )
+        for name in PROTOCOL_LABELS
+    ]
+    return Pipeline(
         [
             Node(
                 select_training_rows,
-                ["model_input_table", "params:training"],
+                ["model_input_table", PARAMS],
                 "training_rows",
                 name="select_training_rows",
             ),
-            Node(
-                evaluate_grouped_cv,
-                ["training_rows", "params:training"],
-                ["cv_results", "cv_predictions"],
-                name="evaluate_grouped_cv",
-            ),
+            *evaluate,
             Node(
                 select_model,
-                ["cv_results", "cv_predictions", "params:training"],
-                ["model_selection", "oof_predictions"],
+                {"params": PARAMS, **results},
+                "model_selection",
                 name="select_model",
             ),
             Node(
-                evaluate_random_holdout,
-                ["training_rows", "model_selection", "params:training"],
-                ["holdout_results", "holdout_predictions"],
-                name="evaluate_random_holdout",
+                chosen_oof_predictions,
+                ["model_selection", predictions["grouped_kfold"]],
+                "oof_predictions",
+                name="chosen_oof_predictions",
             ),
             Node(
-                evaluate_time_backtest,
-                ["training_rows", "params:training"],
-                ["backtest_results", "backtest_predictions"],
-                name="evaluate_time_backtest",
+                calibrate_intervals,
+                {"model_selection": "model_selection", "params": PARAMS, **predictions},
+                ["interval_calibration", "interval_coverage"],
+                name="calibrate_intervals",
             ),
             Node(
                 train_model,
-                [
-                    "training_rows",
-                    "oof_predictions",
-                    "model_selection",
-                    "cv_results",
-                    "params:training",
-                ],
+                {
+                    "training_rows": "training_rows",
+                    "model_selection": "model_selection",
+                    "interval_calibration": "interval_calibration",
+                    "params": PARAMS,
+                    **results,
+                },
                 "model",
                 name="train_model",
             ),
@@ -80,14 +94,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 build_training_metrics,
-                [
-                    "cv_results",
-                    "holdout_results",
-                    "backtest_results",
-                    "model_selection",
-                    "model",
-                    "params:training",
-                ],
+                {
+                    "model_selection": "model_selection",
+                    "interval_coverage": "interval_coverage",
+                    "model": "model",
+                    "params": PARAMS,
+                    **results,
+                },
                 "training_metrics",
                 name="build_training_metrics",
             ),
@@ -110,6 +123,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="plot_feature_drivers",
             ),
             Node(
+                plot_protocol_comparison,
+                "training_metrics",
+                "protocol_comparison_plot",
+                name="plot_protocol_comparison",
+            ),
+            Node(
                 render_model_card,
                 ["training_metrics", "feature_drivers", "model_input_table"],
                 "model_card",
@@ -118,4 +137,3 @@ def create_pipeline(**kwargs) -> Pipeline:
         ],
         tags="training",
     )
-    return training + create_reference_pipeline()
