@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog
-from user_score.pipelines.monitoring.nodes import select_labels
+from user_score.pipelines.monitoring.windows import select_labels
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENTRY = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_01_raw.yml").read_text())[

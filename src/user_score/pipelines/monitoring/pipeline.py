@@ -5,18 +5,12 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import (
-    assess_performance,
-    assess_status,
-    combine_history,
-    compute_drift,
-    enforce_fail_on,
-    history_row,
-    select_features,
-    select_labels,
-    select_predictions,
-)
+from .history import combine_history, history_row
+from .nodes import compute_drift
+from .performance import assess_performance
 from .report import build_report
+from .status import assess_status, enforce_fail_on
+from .windows import select_features, select_labels, select_predictions
 
 
 def create_pipeline(**kwargs) -> Pipeline:

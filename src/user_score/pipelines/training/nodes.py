@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from user_score.metrics import regression_metrics
 from user_score.model import INPUT_FEATURES, UserScoreModel, data_fingerprint, interval_group
 
 from .candidates import ALL_CANDIDATES, ARTIFACT_CANDIDATES, LightGBMCandidate
@@ -18,7 +19,6 @@ from .evaluation import (
     fit_predict,
     grouped_repeated_kfold,
     random_holdout,
-    regression_metrics,
     summarise_folds,
     time_backtest,
 )

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from user_score.features import FEATURE_DOCS
+from user_score.metrics import format_metric
 from user_score.model import UserScoreModel
 
 logger = logging.getLogger(__name__)
@@ -234,14 +235,6 @@ def plot_feature_drivers(feature_drivers: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def _fmt(value: Any, digits: int = 3) -> str:
-    if isinstance(value, dict):
-        return f"{value['mean']:.{digits}f} ± {value['std']:.{digits}f}"
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
 def render_model_card(
     training_metrics: dict[str, Any],
     feature_drivers: pd.DataFrame,
@@ -297,10 +290,17 @@ def render_model_card(
         b = holdout["candidates"].get(name, {})
         c = backtest["candidates"].get(name, {})
         marker = " (chosen)" if name == chosen else ""
+        cells = [
+            summary["r2"],
+            summary["mae"],
+            summary["rmse"],
+            b.get("r2"),
+            b.get("mae"),
+            c.get("r2"),
+            c.get("mae"),
+        ]
         lines.append(
-            f"| {name}{marker} | {_fmt(summary['r2'])} | {_fmt(summary['mae'])} | "
-            f"{_fmt(summary['rmse'])} | {_fmt(b.get('r2'))} | {_fmt(b.get('mae'))} | "
-            f"{_fmt(c.get('r2'))} | {_fmt(c.get('mae'))} |"
+            f"| {name}{marker} | " + " | ".join(format_metric(cell) for cell in cells) + " |"
         )
     quality = m["targets"]["quality"]
     original = m["targets"]["original"]
