@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import copy_project
-from tests.viz.registry import drawn_dataset_names, registered_pipelines, short_task_name
+from tests.viz.registry import TRANSCODING_SEPARATOR, registered_pipelines, short_task_name
 
 LAYERS = (
     "raw",
@@ -43,7 +43,7 @@ def pipelines(project) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def catalog_config(project) -> dict[str, dict]:
-    """The catalog entries as the config loader resolves them (local environment)."""
+    """The catalog entries (and dataset factories) as the config loader resolves them."""
     from kedro.framework.session import KedroSession
 
     with KedroSession.create(project_path=project) as session:
@@ -51,12 +51,34 @@ def catalog_config(project) -> dict[str, dict]:
     return {name: entry for name, entry in config.items() if not name.startswith("_")}
 
 
+@pytest.fixture(scope="module")
+def entry_of(project):
+    """``name -> catalog entry``: declared, or matched by a dataset factory (None: neither)."""
+    from kedro.framework.session import KedroSession
+
+    with KedroSession.create(project_path=project) as session:
+        resolver = session.load_context().catalog.config_resolver
+
+    def entry(name: str) -> dict | None:
+        if name in resolver.config or resolver.match_dataset_pattern(name):
+            return resolver.resolve_pattern(name)
+        return None
+
+    return entry
+
+
 def _used_datasets(pipelines: dict[str, Any]) -> set[str]:
-    return {name for pipeline in pipelines.values() for name in drawn_dataset_names(pipeline)}
+    """Every dataset a pipeline names, each transcoded form (``predictions@csv``) apart."""
+    return {
+        name
+        for pipeline in pipelines.values()
+        for name in pipeline.datasets()
+        if not name.startswith("params:") and name != "parameters"
+    }
 
 
-def _viz_metadata(entry: dict) -> dict:
-    return (entry.get("metadata") or {}).get("kedro-viz") or {}
+def _viz_metadata(entry: dict | None) -> dict:
+    return ((entry or {}).get("metadata") or {}).get("kedro-viz") or {}
 
 
 def test_registry_has_the_project_pipelines(pipelines):
@@ -65,12 +87,12 @@ def test_registry_has_the_project_pipelines(pipelines):
     assert all(len(pipeline.nodes) for pipeline in pipelines.values())
 
 
-def test_every_dataset_of_every_pipeline_is_declared_with_a_layer(pipelines, catalog_config):
+def test_every_dataset_of_every_pipeline_is_declared_with_a_layer(pipelines, entry_of):
     problems = []
     for name in sorted(_used_datasets(pipelines)):
-        entry = catalog_config.get(name)
+        entry = entry_of(name)
         if entry is None:
-            problems.append(f"{name}: not declared in conf/base/catalog_*.yml")
+            problems.append(f"{name}: neither declared nor matched by a dataset factory")
         elif _viz_metadata(entry).get("layer") not in LAYERS:
             problems.append(
                 f"{name}: metadata.kedro-viz.layer is {_viz_metadata(entry).get('layer')!r}, "
@@ -79,22 +101,32 @@ def test_every_dataset_of_every_pipeline_is_declared_with_a_layer(pipelines, cat
     assert not problems, "\n".join(problems)
 
 
+def test_transcoded_forms_of_a_dataset_share_its_layer(pipelines, entry_of):
+    """kedro-viz draws ``predictions@csv`` and ``predictions@partitions`` as one node."""
+    layers: dict[str, set[str]] = {}
+    for name in _used_datasets(pipelines):
+        layers.setdefault(name.split(TRANSCODING_SEPARATOR)[0], set()).add(
+            _viz_metadata(entry_of(name)).get("layer")
+        )
+    assert {name: found for name, found in layers.items() if len(found) > 1} == {}
+
+
 def test_every_declared_dataset_has_a_layer(catalog_config):
     """Also catalog entries no pipeline uses yet (they are drawn as soon as one does)."""
     missing = [n for n, e in catalog_config.items() if _viz_metadata(e).get("layer") not in LAYERS]
     assert not missing, f"catalog entries without a kedro-viz layer: {missing}"
 
 
-def test_layers_have_no_cycle(pipelines, catalog_config):
+def test_layers_have_no_cycle(pipelines, entry_of):
     """kedro-viz hides every layer band when data flows 'back' to an earlier layer."""
-    layer_of = {name: _viz_metadata(e).get("layer") for name, e in catalog_config.items()}
     graph: dict[str, set[str]] = {}
     edges: dict[tuple[str, str], str] = {}
     for pipeline in pipelines.values():
         for node in pipeline.nodes:
             for source in node.inputs:
                 for target in node.outputs:
-                    before, after = layer_of.get(source), layer_of.get(target)
+                    before = _viz_metadata(entry_of(source)).get("layer")
+                    after = _viz_metadata(entry_of(target)).get("layer")
                     if before and after and before != after:
                         graph.setdefault(after, set()).add(before)
                         edges.setdefault((before, after), f"{source} -> {node.name} -> {target}")

@@ -228,13 +228,9 @@ def run_monitoring(production: Production, trained: Trained, params: dict[str, A
     datasets = {name: KeptDataset() for name in pipeline.all_outputs()}
     datasets.update(
         {
-            "monitoring_predictions_partitions": MemoryDataset(
-                Production.loaders(production.predictions)
-            ),
-            "monitoring_features_partitions": MemoryDataset(
-                Production.loaders(production.features)
-            ),
-            "monitoring_actuals_partitions": MemoryDataset(Production.loaders(production.actuals)),
+            "predictions@partitions": MemoryDataset(Production.loaders(production.predictions)),
+            "scored_features@partitions": MemoryDataset(Production.loaders(production.features)),
+            "actuals": MemoryDataset(Production.loaders(production.actuals)),
             "reference_profile": MemoryDataset(trained.reference_profile),
             "performance_estimator": MemoryDataset(trained.estimator, copy_mode="assign"),
             "params:monitoring": MemoryDataset(params),

@@ -19,19 +19,19 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=select_predictions,
-                inputs=["monitoring_predictions_partitions", "params:monitoring"],
+                inputs=["predictions@partitions", "params:monitoring"],
                 outputs="monitoring_predictions",
                 name="select_monitoring_predictions",
             ),
             Node(
                 func=select_features,
-                inputs=["monitoring_features_partitions", "params:monitoring"],
+                inputs=["scored_features@partitions", "params:monitoring"],
                 outputs="monitoring_scored_features",
                 name="select_monitoring_features",
             ),
             Node(
                 func=select_labels,
-                inputs=["monitoring_actuals_partitions", "params:monitoring"],
+                inputs=["actuals", "params:monitoring"],
                 outputs=[
                     "monitoring_labels",
                     "monitoring_labels_quarantine",

@@ -1,12 +1,11 @@
 """``training``: model_input_table -> evaluated candidates -> one versioned model + reports.
 
-The monitoring reference nodes (owned by the monitoring pipeline) are composed
-in, so one training run also saves what monitoring compares against.
+The pipeline registry adds monitoring's reference nodes to the registered
+``training`` pipeline, so one training run also saves what monitoring compares
+against.
 """
 
 from kedro.pipeline import Node, Pipeline
-
-from user_score.pipelines.monitoring.reference import create_reference_pipeline
 
 from .nodes import (
     evaluate_grouped_cv,
@@ -27,8 +26,8 @@ from .reporting import (
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Create the training pipeline (with monitoring's reference nodes)."""
-    training = Pipeline(
+    """Create the training pipeline."""
+    return Pipeline(
         [
             Node(
                 select_training_rows,
@@ -118,4 +117,3 @@ def create_pipeline(**kwargs) -> Pipeline:
         ],
         tags="training",
     )
-    return training + create_reference_pipeline()
