@@ -30,15 +30,23 @@ def depends_on(pipeline, node_name: str, upstream: str) -> bool:
 @pytest.mark.parametrize(
     ("node", "upstream", "edge"),
     [
-        ("evaluate_grouped_cv", "create_model_input_table", "model_input_table"),
-        ("build_reference_profile", "train_model", "model"),
-        ("predict_batch", "train_model", "model"),
-        ("validate_batch_input", "simulate_production", "batch_input"),
-        ("select_monitoring_labels", "simulate_production", "actuals"),
-        ("select_monitoring_predictions", "predict_batch", "predictions"),
-        ("select_monitoring_features", "predict_batch", "scored_features"),
-        ("compute_drift", "build_reference_profile", "reference_profile"),
-        ("assess_performance", "train_performance_estimator", "performance_estimator"),
+        (
+            "training.evaluate_grouped_cv",
+            "data_engineering.create_model_input_table",
+            "model_input_table",
+        ),
+        ("build_reference_profile", "training.train_model", "model"),
+        ("scoring.predict_batch", "training.train_model", "model"),
+        ("scoring.validate_batch_input", "simulate_production", "batch_input"),
+        ("monitoring.select_labels", "simulate_production", "actuals"),
+        ("monitoring.select_predictions", "scoring.predict_batch", "predictions"),
+        ("monitoring.select_features", "scoring.predict_batch", "scored_features"),
+        ("monitoring.compute_drift", "build_reference_profile", "reference_profile"),
+        (
+            "monitoring.assess_performance",
+            "train_performance_estimator",
+            "performance_estimator",
+        ),
     ],
 )
 def test_the_default_run_orders_every_step_by_a_dataset(pipelines, node, upstream, edge):

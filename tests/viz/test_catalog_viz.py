@@ -111,6 +111,19 @@ def test_transcoded_forms_of_a_dataset_share_its_layer(pipelines, entry_of):
     assert {name: found for name, found in layers.items() if len(found) > 1} == {}
 
 
+def test_modular_pipelines_keep_their_files_public(pipelines, entry_of):
+    """Namespaces group nodes into one kedro-viz box each; only in-memory hand-offs get
+    the namespace prefix, every file keeps the public name notebooks and docs load."""
+    namespaces = {node.namespace for node in pipelines["__default__"].nodes} - {None}
+    assert {"data_engineering", "training", "scoring", "monitoring"} <= namespaces
+    problems = []
+    for name in sorted(_used_datasets(pipelines)):
+        in_memory = (entry_of(name) or {}).get("type") == "MemoryDataset"
+        if name.split(".")[0] in namespaces and not in_memory:
+            problems.append(f"{name}: a file under a namespaced name")
+    assert not problems, "\n".join(problems)
+
+
 def test_every_declared_dataset_has_a_layer(catalog_config):
     """Also catalog entries no pipeline uses yet (they are drawn as soon as one does)."""
     missing = [n for n, e in catalog_config.items() if _viz_metadata(e).get("layer") not in LAYERS]

@@ -43,7 +43,9 @@ def test_training_reads_model_input_and_the_registered_run_saves_monitoring_refe
     assert inputs == {"model_input_table"}
     # __default__ = data_engineering then training (and the other pipelines)
     names = [node.name for node in registered["__default__"].nodes]
-    assert names.index("create_model_input_table") < names.index("evaluate_grouped_cv")
+    assert names.index("data_engineering.create_model_input_table") < names.index(
+        "training.evaluate_grouped_cv"
+    )
 
 
 def test_pipeline_runs_on_an_in_memory_catalog(demo_model_input, tmp_path):

@@ -1,6 +1,10 @@
 """``scoring``: one day's ``batch_input`` + ``model`` -> predictions, features, quarantine, summary.
 
-``kedro run --pipeline scoring --params run_date=YYYY-MM-DD``
+``kedro run --pipelines scoring --params run_date=YYYY-MM-DD``
+
+A modular pipeline (namespace ``scoring``, one box in kedro-viz): its
+hand-offs are ``scoring.*`` datasets; its inputs and the files it writes keep
+their public names.
 """
 
 from kedro.pipeline import Node, Pipeline
@@ -24,38 +28,50 @@ def create_pipeline(**kwargs) -> Pipeline:
     every day's files of the same datasets (``@partitions``), so Kedro orders
     scoring before monitoring.
     """
-    return Pipeline(
+    nodes = Pipeline(
         [
             Node(
                 func=validate_batch_input,
                 inputs=["batch_input", "params:scoring"],
-                outputs=["scoring_valid_rows", "scoring_rejected_rows", "scoring_intake"],
+                outputs=["valid_rows", "rejected_rows", "intake"],
                 name="validate_batch_input",
             ),
             Node(
                 func=build_scoring_quarantine,
-                inputs="scoring_rejected_rows",
+                inputs="rejected_rows",
                 outputs="scoring_quarantine",
                 name="build_scoring_quarantine",
             ),
             Node(
                 func=build_scoring_features,
-                inputs="scoring_valid_rows",
-                outputs="scoring_features",
+                inputs="valid_rows",
+                outputs="features",
                 name="build_scoring_features",
             ),
             Node(
                 func=predict_batch,
-                inputs=["scoring_features", "model", "params:scoring"],
-                outputs=["predictions@csv", "scored_features@parquet", "scoring_model_report"],
+                inputs=["features", "model", "params:scoring"],
+                outputs=["predictions@csv", "scored_features@parquet", "model_report"],
                 name="predict_batch",
             ),
             Node(
                 func=summarise_scoring,
-                inputs=["scoring_intake", "scoring_rejected_rows", "scoring_model_report"],
+                inputs=["intake", "rejected_rows", "model_report"],
                 outputs="scoring_summary",
                 name="summarise_scoring",
             ),
         ],
         tags="scoring",
+    )
+    return Pipeline(
+        nodes,
+        namespace="scoring",
+        inputs={"batch_input", "model"},
+        outputs={
+            "predictions@csv",
+            "scored_features@parquet",
+            "scoring_quarantine",
+            "scoring_summary",
+        },
+        parameters={"params:scoring"},
     )

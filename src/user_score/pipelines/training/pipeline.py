@@ -3,6 +3,10 @@
 The pipeline registry adds monitoring's reference nodes to the registered
 ``training`` pipeline, so one training run also saves what monitoring compares
 against.
+
+A modular pipeline (namespace ``training``, one box in kedro-viz): its
+in-memory hand-offs are ``training.*`` datasets; the model, the evaluation
+predictions and the reports keep their public names (:data:`OUTPUTS`).
 """
 
 from kedro.pipeline import Node, Pipeline
@@ -24,10 +28,25 @@ from .reporting import (
     render_model_card,
 )
 
+#: What training saves: the model, the predictions of every protocol, the reports.
+OUTPUTS = {
+    "model",
+    "oof_predictions",
+    "cv_predictions",
+    "holdout_predictions",
+    "backtest_predictions",
+    "training_metrics",
+    "feature_drivers",
+    "predicted_vs_actual_plot",
+    "residuals_plot",
+    "feature_drivers_plot",
+    "model_card",
+}
+
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Create the training pipeline."""
-    return Pipeline(
+    nodes = Pipeline(
         [
             Node(
                 select_training_rows,
@@ -116,4 +135,11 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="training",
+    )
+    return Pipeline(
+        nodes,
+        namespace="training",
+        inputs="model_input_table",
+        outputs=OUTPUTS,
+        parameters={"params:training"},
     )
