@@ -1,10 +1,6 @@
 """``monitoring``: drift, delayed-label performance, estimated performance, status, report.
 
 ``kedro run --pipelines monitoring --params run_date=YYYY-MM-DD[,fail_on=critical]``
-
-A modular pipeline (namespace ``monitoring``, one box in kedro-viz): its
-in-memory hand-offs are ``monitoring.*`` datasets; what it reads and the
-reports it writes keep their public names (:data:`INPUTS`, :data:`OUTPUTS`).
 """
 
 from kedro.pipeline import Node, Pipeline
@@ -16,61 +12,39 @@ from .report import build_report
 from .status import assess_status, enforce_fail_on
 from .windows import select_features, select_labels, select_predictions
 
-#: What monitoring reads: every day's files of scoring and of the label
-#: deliveries, and the reference the training run saved.
-INPUTS = {
-    "predictions@partitions",
-    "scored_features@partitions",
-    "actuals",
-    "reference_profile",
-    "performance_estimator",
-}
-#: What monitoring writes (run_date's folder, the history and its chart).
-OUTPUTS = {
-    "monitoring_labels_quarantine",
-    "drift_report",
-    "drift_buckets",
-    "performance_report",
-    "monitoring_matched_labels",
-    "monitoring_status",
-    "monitoring_history_partitions",
-    "monitoring_history",
-    "monitoring_psi_chart",
-    "monitoring_distribution_chart",
-    "monitoring_predicted_vs_actual_chart",
-    "monitoring_history_chart",
-    "monitoring_report",
-}
-
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Create the monitoring pipeline."""
-    nodes = Pipeline(
+    return Pipeline(
         [
             Node(
                 func=select_predictions,
                 inputs=["predictions@partitions", "params:monitoring"],
-                outputs="selected_predictions",
-                name="select_predictions",
+                outputs="monitoring_predictions",
+                name="select_monitoring_predictions",
             ),
             Node(
                 func=select_features,
                 inputs=["scored_features@partitions", "params:monitoring"],
-                outputs="selected_features",
-                name="select_features",
+                outputs="monitoring_scored_features",
+                name="select_monitoring_features",
             ),
             Node(
                 func=select_labels,
                 inputs=["actuals", "params:monitoring"],
-                outputs=["labels", "monitoring_labels_quarantine", "label_intake"],
-                name="select_labels",
+                outputs=[
+                    "monitoring_labels",
+                    "monitoring_labels_quarantine",
+                    "monitoring_label_intake",
+                ],
+                name="select_monitoring_labels",
             ),
             Node(
                 func=compute_drift,
                 inputs=[
                     "reference_profile",
-                    "selected_features",
-                    "selected_predictions",
+                    "monitoring_scored_features",
+                    "monitoring_predictions",
                     "params:monitoring",
                 ],
                 outputs=["drift_report", "drift_buckets"],
@@ -79,9 +53,9 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=assess_performance,
                 inputs=[
-                    "selected_predictions",
-                    "labels",
-                    "selected_features",
+                    "monitoring_predictions",
+                    "monitoring_labels",
+                    "monitoring_scored_features",
                     "performance_estimator",
                     "reference_profile",
                     "params:monitoring",
@@ -94,8 +68,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=[
                     "drift_report",
                     "performance_report",
-                    "selected_predictions",
-                    "label_intake",
+                    "monitoring_predictions",
+                    "monitoring_label_intake",
                     "reference_profile",
                     "params:monitoring",
                 ],
@@ -106,13 +80,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=history_row,
                 inputs="monitoring_status",
                 outputs="monitoring_history_partitions",
-                name="record_history",
+                name="record_monitoring_history",
             ),
             Node(
                 func=combine_history,
                 inputs="monitoring_history_partitions",
                 outputs="monitoring_history",
-                name="combine_history",
+                name="combine_monitoring_history",
             ),
             Node(
                 func=build_report,
@@ -132,7 +106,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "monitoring_history_chart",
                     "monitoring_report",
                 ],
-                name="build_report",
+                name="build_monitoring_report",
             ),
             Node(
                 func=enforce_fail_on,
@@ -142,11 +116,4 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="monitoring",
-    )
-    return Pipeline(
-        nodes,
-        namespace="monitoring",
-        inputs=INPUTS,
-        outputs=OUTPUTS,
-        parameters={"params:monitoring"},
     )

@@ -1,10 +1,6 @@
 """``scoring``: one day's ``batch_input`` + ``model`` -> predictions, features, quarantine, summary.
 
 ``kedro run --pipelines scoring --params run_date=YYYY-MM-DD``
-
-A modular pipeline (namespace ``scoring``, one box in kedro-viz): its
-hand-offs are ``scoring.*`` datasets; its inputs and the files it writes keep
-their public names.
 """
 
 from kedro.pipeline import Node, Pipeline
@@ -28,50 +24,38 @@ def create_pipeline(**kwargs) -> Pipeline:
     every day's files of the same datasets (``@partitions``), so Kedro orders
     scoring before monitoring.
     """
-    nodes = Pipeline(
+    return Pipeline(
         [
             Node(
                 func=validate_batch_input,
                 inputs=["batch_input", "params:scoring"],
-                outputs=["valid_rows", "rejected_rows", "intake"],
+                outputs=["scoring_valid_rows", "scoring_rejected_rows", "scoring_intake"],
                 name="validate_batch_input",
             ),
             Node(
                 func=build_scoring_quarantine,
-                inputs="rejected_rows",
+                inputs="scoring_rejected_rows",
                 outputs="scoring_quarantine",
                 name="build_scoring_quarantine",
             ),
             Node(
                 func=build_scoring_features,
-                inputs="valid_rows",
-                outputs="features",
+                inputs="scoring_valid_rows",
+                outputs="scoring_features",
                 name="build_scoring_features",
             ),
             Node(
                 func=predict_batch,
-                inputs=["features", "model", "params:scoring"],
-                outputs=["predictions@csv", "scored_features@parquet", "model_report"],
+                inputs=["scoring_features", "model", "params:scoring"],
+                outputs=["predictions@csv", "scored_features@parquet", "scoring_model_report"],
                 name="predict_batch",
             ),
             Node(
                 func=summarise_scoring,
-                inputs=["intake", "rejected_rows", "model_report"],
+                inputs=["scoring_intake", "scoring_rejected_rows", "scoring_model_report"],
                 outputs="scoring_summary",
                 name="summarise_scoring",
             ),
         ],
         tags="scoring",
-    )
-    return Pipeline(
-        nodes,
-        namespace="scoring",
-        inputs={"batch_input", "model"},
-        outputs={
-            "predictions@csv",
-            "scored_features@parquet",
-            "scoring_quarantine",
-            "scoring_summary",
-        },
-        parameters={"params:scoring"},
     )
