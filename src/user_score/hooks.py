@@ -30,6 +30,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 from kedro.framework.hooks import hook_impl
+from kedro.pipeline.transcoding import TRANSCODING_SEPARATOR
 
 from user_score.catalog import dataset_location
 from user_score.datasets.atomic_fs import install_atomic_writes
@@ -60,7 +61,8 @@ class AtomicWritesHook:
 # ---------------------------------------------------------------------------
 
 #: Outputs that one run at a time may write, and how long a second run waits
-#: for the lock before it is refused (0: refuse at once).
+#: for the lock before it is refused (0: refuse at once). A name covers every
+#: transcoded form of the dataset (``predictions`` locks ``predictions@csv``).
 LOCKED_OUTPUTS: dict[str, float] = {
     # One scoring run per run_date: the location contains dt=YYYY-MM-DD, so
     # runs for different dates take different locks and run side by side.
@@ -104,12 +106,15 @@ class RunLockHook:
         self._held: list[FileLock] = []
 
     def _targets(self, pipeline: Any, catalog: Any) -> Iterator[tuple[str, str]]:
-        outputs = pipeline.all_outputs()
+        # A transcoded output (predictions@csv) is locked under its dataset's name.
+        outputs = {
+            output.split(TRANSCODING_SEPARATOR)[0]: output for output in pipeline.all_outputs()
+        }
         for name in sorted(LOCKED_OUTPUTS):
             if name not in outputs:
                 continue
             try:
-                location = dataset_location(catalog[name]) or name
+                location = dataset_location(catalog[outputs[name]]) or name
             except Exception:
                 location = name
             if "://" not in location:

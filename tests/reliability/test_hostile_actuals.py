@@ -1,6 +1,6 @@
 """Hostile label deliveries for monitoring: ``prod/actuals/dt=YYYY-MM-DD/actuals.csv``.
 
-Each file is read through the real ``monitoring_actuals_partitions`` catalog
+Each file is read through the real ``actuals`` catalog
 entry and monitoring's ``select_labels`` node. The rule: a clear error naming
 the file (or partition) and the column, or every row accounted for with
 ``rows_in = labels + quarantined + duplicates_removed`` and a reason for each
@@ -21,12 +21,10 @@ from hypothesis import strategies as st
 
 from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog
-from user_score.pipelines.monitoring.nodes import select_labels
+from user_score.pipelines.monitoring.windows import select_labels
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-ENTRY = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_01_raw.yml").read_text())[
-    "monitoring_actuals_partitions"
-]
+ENTRY = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_01_raw.yml").read_text())["actuals"]
 RUN_DATE = "2024-03-10"
 PARAMS = {"run_date": RUN_DATE, "window_days": 7, "lookback_days": 90}
 COLUMNS = ["id", "event_date", "real_user_score"]

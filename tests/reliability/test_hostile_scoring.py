@@ -67,17 +67,17 @@ def score(batch: pd.DataFrame, model: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"batch_input": batch, "model": model, "params:scoring": PARAMS}
     for node in create_pipeline().nodes:  # topologically sorted
         data.update(node.run({name: data[name] for name in node.inputs}))
-    if len(data["predictions"]):
-        Predictions.validate(data["predictions"], lazy=True)
+    if len(data["predictions@csv"]):
+        Predictions.validate(data["predictions@csv"], lazy=True)
     return data
 
 
 def assert_accounted(result: dict[str, Any]) -> None:
     summary = result["scoring_summary"]
     assert summary["rows_in"] == summary["rows_scored"] + summary["rows_quarantined"]
-    assert summary["rows_scored"] == len(result["predictions"])
+    assert summary["rows_scored"] == len(result["predictions@csv"])
     assert summary["rows_quarantined"] == len(result["scoring_quarantine"])
-    assert result["predictions"]["id"].is_unique
+    assert result["predictions@csv"]["id"].is_unique
     reasons = result["scoring_quarantine"].get("reason", pd.Series(dtype=str))
     assert all(isinstance(r, str) and ": " in r for r in reasons)
 
@@ -197,17 +197,17 @@ def test_duplicate_ids_are_never_scored(trained_model):
     rows = [*TWO, row(id="r1", title="Another game"), row(id="r3")]
     result = score_bytes(csv_bytes(rows), trained_model)
     assert_accounted(result)
-    assert set(result["predictions"]["id"]) == {"r2", "r3"}
+    assert set(result["predictions@csv"]["id"]) == {"r2", "r3"}
     assert (result["scoring_quarantine"]["id"] == "r1").sum() == 2  # every copy, unchanged
 
 
 def test_a_leaked_user_score_column_is_ignored(trained_model):
-    clean = score_bytes(csv_bytes(TWO), trained_model)["predictions"]
+    clean = score_bytes(csv_bytes(TWO), trained_model)["predictions@csv"]
     leaked_rows = [{**r, "user_score": score} for r, score in zip(TWO, ["0", "10"], strict=True)]
     leaked = score_bytes(csv_bytes(leaked_rows, [*COLUMNS, "user_score"]), trained_model)
     assert_accounted(leaked)
     assert "user_score" in leaked["scoring_summary"]["ignored_columns"]
-    pd.testing.assert_frame_equal(leaked["predictions"], clean)  # same predictions to the bit
+    pd.testing.assert_frame_equal(leaked["predictions@csv"], clean)  # same predictions to the bit
 
 
 def test_header_only_bom_and_mixed_rows(trained_model):

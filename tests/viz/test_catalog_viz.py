@@ -7,13 +7,14 @@ configuration, so a new pipeline or dataset is checked the day it lands.
 import graphlib
 import itertools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import copy_project
-from tests.viz.registry import drawn_dataset_names, registered_pipelines, short_task_name
+from tests.viz.registry import TRANSCODING_SEPARATOR, registered_pipelines, short_task_name
 
 LAYERS = (
     "raw",
@@ -43,7 +44,7 @@ def pipelines(project) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def catalog_config(project) -> dict[str, dict]:
-    """The catalog entries as the config loader resolves them (local environment)."""
+    """The catalog entries (and dataset factories) as the config loader resolves them."""
     from kedro.framework.session import KedroSession
 
     with KedroSession.create(project_path=project) as session:
@@ -51,12 +52,34 @@ def catalog_config(project) -> dict[str, dict]:
     return {name: entry for name, entry in config.items() if not name.startswith("_")}
 
 
+@pytest.fixture(scope="module")
+def entry_of(project):
+    """``name -> catalog entry``: declared, or matched by a dataset factory (None: neither)."""
+    from kedro.framework.session import KedroSession
+
+    with KedroSession.create(project_path=project) as session:
+        resolver = session.load_context().catalog.config_resolver
+
+    def entry(name: str) -> dict | None:
+        if name in resolver.config or resolver.match_dataset_pattern(name):
+            return resolver.resolve_pattern(name)
+        return None
+
+    return entry
+
+
 def _used_datasets(pipelines: dict[str, Any]) -> set[str]:
-    return {name for pipeline in pipelines.values() for name in drawn_dataset_names(pipeline)}
+    """Every dataset a pipeline names, each transcoded form (``predictions@csv``) apart."""
+    return {
+        name
+        for pipeline in pipelines.values()
+        for name in pipeline.datasets()
+        if not name.startswith("params:") and name != "parameters"
+    }
 
 
-def _viz_metadata(entry: dict) -> dict:
-    return (entry.get("metadata") or {}).get("kedro-viz") or {}
+def _viz_metadata(entry: dict | None) -> dict:
+    return ((entry or {}).get("metadata") or {}).get("kedro-viz") or {}
 
 
 def test_registry_has_the_project_pipelines(pipelines):
@@ -65,17 +88,40 @@ def test_registry_has_the_project_pipelines(pipelines):
     assert all(len(pipeline.nodes) for pipeline in pipelines.values())
 
 
-def test_every_dataset_of_every_pipeline_is_declared_with_a_layer(pipelines, catalog_config):
+def test_every_dataset_of_every_pipeline_is_declared_with_a_layer(pipelines, entry_of):
     problems = []
     for name in sorted(_used_datasets(pipelines)):
-        entry = catalog_config.get(name)
+        entry = entry_of(name)
         if entry is None:
-            problems.append(f"{name}: not declared in conf/base/catalog_*.yml")
+            problems.append(f"{name}: neither declared nor matched by a dataset factory")
         elif _viz_metadata(entry).get("layer") not in LAYERS:
             problems.append(
                 f"{name}: metadata.kedro-viz.layer is {_viz_metadata(entry).get('layer')!r}, "
                 f"expected one of {LAYERS}"
             )
+    assert not problems, "\n".join(problems)
+
+
+def test_transcoded_forms_of_a_dataset_share_its_layer(pipelines, entry_of):
+    """kedro-viz draws ``predictions@csv`` and ``predictions@partitions`` as one node."""
+    layers: dict[str, set[str]] = {}
+    for name in _used_datasets(pipelines):
+        layers.setdefault(name.split(TRANSCODING_SEPARATOR)[0], set()).add(
+            _viz_metadata(entry_of(name)).get("layer")
+        )
+    assert {name: found for name, found in layers.items() if len(found) > 1} == {}
+
+
+def test_modular_pipelines_keep_their_files_public(pipelines, entry_of):
+    """Namespaces group nodes into one kedro-viz box each; only in-memory hand-offs get
+    the namespace prefix, every file keeps the public name notebooks and docs load."""
+    namespaces = {node.namespace for node in pipelines["__default__"].nodes} - {None}
+    assert {"data_engineering", "training"} <= namespaces
+    problems = []
+    for name in sorted(_used_datasets(pipelines)):
+        in_memory = (entry_of(name) or {}).get("type") == "MemoryDataset"
+        if name.split(".")[0] in namespaces and not in_memory:
+            problems.append(f"{name}: a file under a namespaced name")
     assert not problems, "\n".join(problems)
 
 
@@ -85,19 +131,34 @@ def test_every_declared_dataset_has_a_layer(catalog_config):
     assert not missing, f"catalog entries without a kedro-viz layer: {missing}"
 
 
-def test_layers_have_no_cycle(pipelines, catalog_config):
+def _flows(pipeline: Any) -> Iterator[tuple[str, str, str]]:
+    """``(source, via, target)`` for every way data flows in kedro-viz's graph: through a
+    node, and through each collapsed modular pipeline, from every input of the box to
+    every output (as kedro-viz computes them, so the layer bands survive collapsing)."""
+    for node in pipeline.nodes:
+        for source in node.inputs:
+            for target in node.outputs:
+                yield source, node.name, target
+    for namespace in sorted({node.namespace for node in pipeline.nodes} - {None}):
+        box = pipeline.only_nodes_with_namespaces([namespace])
+        rest = pipeline - box
+        outputs = box.outputs() | (rest.inputs() & box.all_outputs())
+        for source in box.inputs():
+            for target in outputs:
+                yield source, f"[{namespace}]", target
+
+
+def test_layers_have_no_cycle(pipelines, entry_of):
     """kedro-viz hides every layer band when data flows 'back' to an earlier layer."""
-    layer_of = {name: _viz_metadata(e).get("layer") for name, e in catalog_config.items()}
     graph: dict[str, set[str]] = {}
     edges: dict[tuple[str, str], str] = {}
     for pipeline in pipelines.values():
-        for node in pipeline.nodes:
-            for source in node.inputs:
-                for target in node.outputs:
-                    before, after = layer_of.get(source), layer_of.get(target)
-                    if before and after and before != after:
-                        graph.setdefault(after, set()).add(before)
-                        edges.setdefault((before, after), f"{source} -> {node.name} -> {target}")
+        for source, via, target in _flows(pipeline):
+            before = _viz_metadata(entry_of(source)).get("layer")
+            after = _viz_metadata(entry_of(target)).get("layer")
+            if before and after and before != after:
+                graph.setdefault(after, set()).add(before)
+                edges.setdefault((before, after), f"{source} -> {via} -> {target}")
     try:
         tuple(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as error:

@@ -19,7 +19,7 @@ class OptionalPartitionedDataset(PartitionedDataset):
     """A ``PartitionedDataset`` whose load returns ``{}`` when there are no partitions."""
 
     def load(self) -> dict[str, Callable[[], Any]]:
-        self._invalidate_caches()
-        if not self._list_partitions():
+        self.release()  # forget a cached listing: the folder may have changed since
+        if not self.exists():
             return {}
         return super().load()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from kedro.io import DataCatalog, MemoryDataset
+from kedro.io import AbstractDataset, DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from sklearn.model_selection import KFold
 
@@ -204,26 +204,32 @@ def simulate_production(
     return Production(predictions, features, actuals)
 
 
-class KeptMemoryDataset(MemoryDataset):
-    """A MemoryDataset the runner cannot release, so a test can read intermediate outputs."""
+class KeptDataset(AbstractDataset):
+    """Keeps what is saved: the runner releases a MemoryDataset after its last use,
+    this one stays readable, so a test can read intermediate outputs."""
 
-    def _release(self) -> None:
-        pass
+    def __init__(self) -> None:
+        self.data: Any = None
+
+    def load(self) -> Any:
+        return self.data
+
+    def save(self, data: Any) -> None:
+        self.data = data
+
+    def _describe(self) -> dict[str, Any]:
+        return {}
 
 
 def run_monitoring(production: Production, trained: Trained, params: dict[str, Any]) -> DataCatalog:
     """Run the monitoring pipeline on an in-memory catalog; every output stays readable."""
     pipeline = create_pipeline()
-    datasets = {name: KeptMemoryDataset() for name in pipeline.all_outputs()}
+    datasets = {name: KeptDataset() for name in pipeline.all_outputs()}
     datasets.update(
         {
-            "monitoring_predictions_partitions": MemoryDataset(
-                Production.loaders(production.predictions)
-            ),
-            "monitoring_features_partitions": MemoryDataset(
-                Production.loaders(production.features)
-            ),
-            "monitoring_actuals_partitions": MemoryDataset(Production.loaders(production.actuals)),
+            "predictions@partitions": MemoryDataset(Production.loaders(production.predictions)),
+            "scored_features@partitions": MemoryDataset(Production.loaders(production.features)),
+            "actuals": MemoryDataset(Production.loaders(production.actuals)),
             "reference_profile": MemoryDataset(trained.reference_profile),
             "performance_estimator": MemoryDataset(trained.estimator, copy_mode="assign"),
             "params:monitoring": MemoryDataset(params),

@@ -15,18 +15,11 @@ from tests.pipelines.monitoring.conftest import (
     stable_games,
 )
 from user_score.datasets.partitions import OptionalPartitionedDataset
-from user_score.pipelines.monitoring.nodes import (
-    MonitoringAlert,
-    assess_status,
-    combine_history,
-    enforce_fail_on,
-    flag_of,
-    history_row,
-    match_labels,
-    regression_metrics,
-    select_labels,
-    select_predictions,
-)
+from user_score.pipelines.monitoring.flags import flag_of
+from user_score.pipelines.monitoring.history import combine_history, history_row
+from user_score.pipelines.monitoring.performance import match_labels, realised_metrics
+from user_score.pipelines.monitoring.status import MonitoringAlert, assess_status, enforce_fail_on
+from user_score.pipelines.monitoring.windows import select_labels, select_predictions
 
 RUN_DATE = "2021-03-21"
 
@@ -140,7 +133,7 @@ def test_label_join_in_window_late_and_unmatched(params):
     assert matched.loc["late", "match"] == "id_only"  # 70 days: later than 14, joined on id alone
     assert matched.loc["ghost", "match"] == "unmatched"
     assert "b" not in matched.index  # arrived before the window: not this window's labels
-    metrics = regression_metrics(matched.reset_index())
+    metrics = realised_metrics(matched.reset_index())
     assert metrics["mae"] == pytest.approx((0.5 + 0.0) / 2)
     assert metrics["interval_coverage"] == 1.0
 

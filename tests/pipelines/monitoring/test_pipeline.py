@@ -17,7 +17,7 @@ from tests.pipelines.monitoring.conftest import (
     stable_games,
 )
 from user_score.datasets import ModelArtifactDataset
-from user_score.pipelines.monitoring.nodes import MonitoringAlert
+from user_score.pipelines.monitoring.status import MonitoringAlert
 
 LAST_DAY = "2021-03-21"  # day 21 of the simulated period: 7 days of window, labels arrived
 

@@ -178,8 +178,8 @@ def test_feature_parity_with_training(demo_games, demo_model):
         }
     )
     SequentialRunner().run(create_pipeline(), catalog)
-    predictions = catalog.load("predictions")
-    scored = catalog.load("scored_features")
+    predictions = catalog.load("predictions@csv")
+    scored = catalog.load("scored_features@parquet")
     assert catalog.load("scoring_summary")["rows_quarantined"] == 0
     assert predictions["id"].tolist() == batch["id"].tolist()
     pd.testing.assert_frame_equal(

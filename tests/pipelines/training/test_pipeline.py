@@ -33,16 +33,25 @@ TRAINING_OUTPUTS = {
 }
 
 
-def test_training_reads_model_input_and_the_registry_composes_monitoring_reference():
+REFERENCE_OUTPUTS = {"reference_profile", "performance_estimator", "performance_estimator_metrics"}
+
+
+def test_training_reads_model_input_and_the_registered_run_saves_monitoring_reference():
     pipeline = create_pipeline()
     assert "model_input_table" in pipeline.inputs()
     assert pipeline.all_outputs() >= TRAINING_OUTPUTS
+    assert not pipeline.all_outputs() & REFERENCE_OUTPUTS  # composed by the registry
     configure_project("user_score")
     registered = register_pipelines()
-    assert {"reference_profile", "performance_estimator"} <= registered["training"].all_outputs()
+    # `kedro run --pipelines training` saves the model and monitoring's reference
+    assert registered["training"].all_outputs() >= TRAINING_OUTPUTS | REFERENCE_OUTPUTS
+    inputs = {name for name in registered["training"].inputs() if not name.startswith("params:")}
+    assert inputs == {"model_input_table"}
     # __default__ = data_engineering then training (and the other pipelines)
     names = [node.name for node in registered["__default__"].nodes]
-    assert names.index("create_model_input_table") < names.index("evaluate_grouped_kfold")
+    assert names.index("data_engineering.create_model_input_table") < names.index(
+        "training.evaluate_grouped_kfold"
+    )
 
 
 def test_pipeline_runs_on_an_in_memory_catalog(demo_model_input, tmp_path):
@@ -94,6 +103,10 @@ def test_kedro_session_trains_on_the_demo_data(project_copy, kedro_run):
         assert json.loads((data / f"08_reporting/{chart}.json").read_text())["data"]
     card = (data / "08_reporting/model_card.md").read_text()
     assert metrics["model_version"] in card
+    # `--pipelines training` alone also saves what monitoring compares against
+    reference = json.loads((data / "06_models/reference_profile.json").read_text())
+    assert reference["model_version"] == metrics["model_version"]
+    assert (data / "06_models/performance_estimator.pkl").exists()
 
 
 def test_a_wrong_training_parameter_stops_the_run_naming_it(project_copy, kedro_run):

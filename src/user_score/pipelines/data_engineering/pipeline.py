@@ -1,4 +1,9 @@
-"""``data_engineering``: raw catalog -> clean games + quarantine -> model input table."""
+"""``data_engineering``: raw catalog -> clean games + quarantine -> model input table.
+
+A modular pipeline (namespace ``data_engineering``, which kedro-viz draws as
+one box): its hand-offs are ``data_engineering.*`` datasets; what it reads and
+writes for the other pipelines and for people keeps its public name.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -13,7 +18,7 @@ from .nodes import (
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Create the data_engineering pipeline."""
-    return Pipeline(
+    nodes = Pipeline(
         [
             Node(
                 func=split_raw_games,
@@ -47,4 +52,15 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="data_engineering",
+    )
+    return Pipeline(
+        nodes,
+        namespace="data_engineering",
+        inputs="raw_games",
+        outputs={
+            "games_clean",
+            "games_quarantine",
+            "data_engineering_summary",
+            "model_input_table",
+        },
     )

@@ -136,13 +136,13 @@ def numeric_bucket_labels(edges: list[float]) -> list[str]:
     """Readable bucket names: ``(-inf, 70]``, ``(70, 80]``, ..., ``(90, inf)``, missing."""
     bounds = [-np.inf, *edges, np.inf]
     labels = [
-        f"({_fmt(low)}, {_fmt(high)}{')' if np.isinf(high) else ']'}"
+        f"({_edge_text(low)}, {_edge_text(high)}{')' if np.isinf(high) else ']'}"
         for low, high in itertools.pairwise(bounds)
     ]
     return [*labels, MISSING]
 
 
-def _fmt(value: float) -> str:
+def _edge_text(value: float) -> str:
     if np.isinf(value):
         return "-inf" if value < 0 else "inf"
     return f"{value:g}"

@@ -1,22 +1,16 @@
 """``monitoring``: drift, delayed-label performance, estimated performance, status, report.
 
-``kedro run --pipeline monitoring --params run_date=YYYY-MM-DD[,fail_on=critical]``
+``kedro run --pipelines monitoring --params run_date=YYYY-MM-DD[,fail_on=critical]``
 """
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import (
-    assess_performance,
-    assess_status,
-    combine_history,
-    compute_drift,
-    enforce_fail_on,
-    history_row,
-    select_features,
-    select_labels,
-    select_predictions,
-)
+from .history import combine_history, history_row
+from .nodes import compute_drift
+from .performance import assess_performance
 from .report import build_report
+from .status import assess_status, enforce_fail_on
+from .windows import select_features, select_labels, select_predictions
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -25,19 +19,19 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=select_predictions,
-                inputs=["monitoring_predictions_partitions", "params:monitoring"],
+                inputs=["predictions@partitions", "params:monitoring"],
                 outputs="monitoring_predictions",
                 name="select_monitoring_predictions",
             ),
             Node(
                 func=select_features,
-                inputs=["monitoring_features_partitions", "params:monitoring"],
+                inputs=["scored_features@partitions", "params:monitoring"],
                 outputs="monitoring_scored_features",
                 name="select_monitoring_features",
             ),
             Node(
                 func=select_labels,
-                inputs=["monitoring_actuals_partitions", "params:monitoring"],
+                inputs=["actuals", "params:monitoring"],
                 outputs=[
                     "monitoring_labels",
                     "monitoring_labels_quarantine",

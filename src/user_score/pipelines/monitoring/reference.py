@@ -1,9 +1,10 @@
 """Reference nodes that run at *training* time for monitoring.
 
-``create_reference_pipeline`` is composed into the ``training`` pipeline so the
-training run itself saves what monitoring compares against (a reference
-profile of features and predictions, and the performance estimator), rather
-than monitoring re-reading the training data later.
+``create_reference_pipeline`` is added to the registered ``training`` pipeline
+(``pipeline_registry``) so the training run itself saves what monitoring
+compares against (a reference profile of features and predictions, and the
+performance estimator), rather than monitoring re-reading the training data
+later.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``scoring``: one day's ``batch_input`` + ``model`` -> predictions, features, quarantine, summary.
 
-``kedro run --pipeline scoring --params run_date=YYYY-MM-DD``
+``kedro run --pipelines scoring --params run_date=YYYY-MM-DD``
 """
 
 from kedro.pipeline import Node, Pipeline
@@ -19,7 +19,10 @@ def create_pipeline(**kwargs) -> Pipeline:
 
     ``predictions`` and ``scored_features`` are written by one node, after the
     model has been loaded and every valid row scored: a broken file or a
-    missing model leaves no predictions (and no features) for the day.
+    missing model leaves no predictions (and no features) for the day. Both
+    are written as run_date's file (``@csv``, ``@parquet``); monitoring reads
+    every day's files of the same datasets (``@partitions``), so Kedro orders
+    scoring before monitoring.
     """
     return Pipeline(
         [
@@ -44,7 +47,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=predict_batch,
                 inputs=["scoring_features", "model", "params:scoring"],
-                outputs=["predictions", "scored_features", "scoring_model_report"],
+                outputs=["predictions@csv", "scored_features@parquet", "scoring_model_report"],
                 name="predict_batch",
             ),
             Node(

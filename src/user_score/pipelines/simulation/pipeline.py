@@ -1,6 +1,6 @@
 """``simulation``: daily ``batch_input`` partitions and delayed ``actuals`` from the demo generator.
 
-``kedro run --pipeline simulation --params run_date=YYYY-MM-DD``
+``kedro run --pipelines simulation --params run_date=YYYY-MM-DD``
 """
 
 from kedro.pipeline import Node, Pipeline

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
+from user_score.metrics import regression_metrics
 from user_score.model import NOVELTY_FLAGS, NoveltyProfile
 
 from .candidates import build_candidates
@@ -30,20 +30,6 @@ logger = logging.getLogger(__name__)
 TARGET = "user_score"
 #: Columns of every protocol's predictions table before the one column per candidate.
 PREDICTION_KEYS: list[str] = ["protocol", "split", "game_id", TARGET, *NOVELTY_FLAGS]
-
-
-def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """MAE, RMSE and R2 of one set of predictions (R2 is NaN below two rows)."""
-    y_true = np.asarray(y_true, dtype="float64")
-    y_pred = np.asarray(y_pred, dtype="float64")
-    if len(y_true) == 0:
-        return {"mae": float("nan"), "rmse": float("nan"), "r2": float("nan"), "n": 0}
-    return {
-        "mae": float(mean_absolute_error(y_true, y_pred)),
-        "rmse": float(np.sqrt(mean_squared_error(y_true, y_pred))),
-        "r2": float(r2_score(y_true, y_pred)) if len(y_true) > 1 else float("nan"),
-        "n": len(y_true),
-    }
 
 
 def fit_predict(

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from user_score.metrics import format_metric as fmt
 from user_score.model import NOVELTY_FLAGS
 
 from .params import PROTOCOL_LABELS
@@ -18,12 +19,6 @@ _PROTOCOL_TEXT = {
     "leave_studio_out": "grouped K-fold with the studio as group: every test studio unseen",
     "rolling_backtest": "rolling time backtest: several cutoffs, the next years each",
 }
-
-
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "n/a"
-    return f"{value:.{digits}f}"
 
 
 def _verdict(passed: bool) -> str:
@@ -50,16 +45,16 @@ def _protocol_section(m: dict[str, Any]) -> list[str]:
     lines += ["", f"| candidate | {header} |", "| --- |" + " --- |" * len(protocols)]
     for name in next(iter(protocols.values()))["candidates"]:
         cells = " | ".join(
-            f"{_num(r['candidates'][name]['mae'])} / {_num(r['candidates'][name]['r2'])}"
+            f"{fmt(r['candidates'][name]['mae'])} / {fmt(r['candidates'][name]['r2'])}"
             for r in protocols.values()
         )
         lines.append(f"| {name}{' **(chosen)**' if name == chosen else ''} | {cells} |")
     grouped = protocols["grouped_kfold"]["candidates"][chosen]["by_split"]
     lines += [
         "",
-        f"Protocol (a) per fold for {chosen}: R2 {_num(grouped['r2']['mean'])} ± "
-        f"{_num(grouped['r2']['std'])}, MAE {_num(grouped['mae']['mean'])} ± "
-        f"{_num(grouped['mae']['std'])} (fold-to-fold spread: differences of 0.01 between "
+        f"Protocol (a) per fold for {chosen}: R2 {fmt(grouped['r2']['mean'])} ± "
+        f"{fmt(grouped['r2']['std'])}, MAE {fmt(grouped['mae']['mean'])} ± "
+        f"{fmt(grouped['mae']['std'])} (fold-to-fold spread: differences of 0.01 between "
         "candidates are noise).",
         "",
     ]
@@ -95,7 +90,7 @@ def _novelty_section(m: dict[str, Any]) -> list[str]:
                 ours = result["candidates"][chosen]["by_novelty"].get(key)
                 theirs = result["candidates"][base_name]["by_novelty"].get(key)
                 cells.append(
-                    f"{_num(ours['mae'])} / {_num(theirs['mae'])} (n={ours['n']})" if ours else "-"
+                    f"{fmt(ours['mae'])} / {fmt(theirs['mae'])} (n={ours['n']})" if ours else "-"
                 )
             lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return [*lines, ""]
@@ -122,7 +117,7 @@ def _interval_section(m: dict[str, Any]) -> list[str]:
     ]
     for key, cell in calibration["cells"].items():
         lines.append(
-            f"| `{key}` | {_num(cell['mae'])} | [{cell['low']:+.2f}, {cell['high']:+.2f}] | "
+            f"| `{key}` | {fmt(cell['mae'])} | [{cell['low']:+.2f}, {cell['high']:+.2f}] | "
             f"{cell['width']:.2f} | {cell['n']} |"
         )
     lines += [
@@ -194,13 +189,13 @@ def render_model_card(
         f"{_verdict(beats['pass'])}.",
         f"* Protocol (a) fold-mean R2 >= {targets['grouped_kfold_r2']['bound']}: "
         f"{_verdict(targets['grouped_kfold_r2']['pass'])} "
-        f"({_num(targets['grouped_kfold_r2']['value'])}).",
+        f"({fmt(targets['grouped_kfold_r2']['value'])}).",
         f"* Interval coverage {targets['interval_coverage']['target']}: "
         f"{_verdict(targets['interval_coverage']['pass'])}.",
         f"* Original project's targets on (b): MAE <= {original['mae']['bound']} "
-        f"{_verdict(original['mae']['pass'])} ({_num(original['mae']['value'])}), R2 >= "
+        f"{_verdict(original['mae']['pass'])} ({fmt(original['mae']['value'])}), R2 >= "
         f"{original['r2']['bound']} {_verdict(original['r2']['pass'])} "
-        f"({_num(original['r2']['value'])}).",
+        f"({fmt(original['r2']['value'])}).",
         f"* Stretch target on (a): R2 >= {targets['stretch_grouped_kfold']['r2']['bound']} "
         f"{_verdict(targets['stretch_grouped_kfold']['r2']['pass'])}, MAE <= "
         f"{targets['stretch_grouped_kfold']['mae']['bound']} "

@@ -2,8 +2,13 @@
 
 One node per evaluation protocol (``evaluate_<protocol>``), then the selection
 rule, the interval calibration on the shift protocols, the final fit and the
-reports (``training_metrics``, drivers, charts, ``model_card``). The monitoring
-reference nodes are composed in by the pipeline registry.
+reports (``training_metrics``, drivers, charts, ``model_card``). The pipeline
+registry adds monitoring's reference nodes to the registered ``training``
+pipeline, so one training run also saves what monitoring compares against.
+
+A modular pipeline (namespace ``training``, one box in kedro-viz): its
+in-memory hand-offs are ``training.*`` datasets; the model, every protocol's
+predictions and the reports keep their public names (:data:`OUTPUTS`).
 """
 
 from kedro.pipeline import Node, Pipeline
@@ -29,6 +34,20 @@ from .params import PROTOCOL_LABELS
 
 PARAMS = "params:training"
 
+#: What training saves: the model, every protocol's predictions, the reports.
+OUTPUTS: set[str] = {
+    "model",
+    "oof_predictions",
+    *(f"protocol_{name}_predictions" for name in PROTOCOL_LABELS),
+    "training_metrics",
+    "feature_drivers",
+    "predicted_vs_actual_plot",
+    "residuals_plot",
+    "feature_drivers_plot",
+    "protocol_comparison_plot",
+    "model_card",
+}
+
 
 def _per_protocol(kind: str) -> dict[str, str]:
     """``{protocol: "protocol_<protocol>_<kind>"}`` for every protocol (node keyword inputs)."""
@@ -47,7 +66,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         )
         for name in PROTOCOL_LABELS
     ]
-    return Pipeline(
+    nodes = Pipeline(
         [
             Node(
                 select_training_rows,
@@ -136,4 +155,11 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="training",
+    )
+    return Pipeline(
+        nodes,
+        namespace="training",
+        inputs="model_input_table",
+        outputs=OUTPUTS,
+        parameters={PARAMS},
     )

@@ -1,0 +1,172 @@
+"""GREEN / AMBER / RED: the run's status, its reasons, and the scheduler's exit code.
+
+``assess_status`` gathers every flag of the drift and performance reports
+(and a model-version mismatch) into ``monitoring_status``; the worst flag sets
+the status and the recommended action of the runbook. ``enforce_fail_on``
+runs last and turns a status into a failed run when ``fail_on`` asks for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .drift import PREDICTION
+from .flags import STATUS_OF_FLAG
+from .windows import window_bounds
+
+logger = logging.getLogger(__name__)
+
+ACTIONS = {"GREEN": "none", "AMBER": "investigate", "RED": "retrain"}
+FAIL_ON = {"none": None, "warning": ("AMBER", "RED"), "critical": ("RED",)}
+
+
+class MonitoringAlert(RuntimeError):
+    """Raised after the reports are saved when the status reaches ``fail_on``."""
+
+
+def _none_if_nan(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
+    return value
+
+
+def assess_status(
+    drift_report: pd.DataFrame,
+    performance_report: pd.DataFrame,
+    predictions: pd.DataFrame,
+    label_intake: dict[str, Any],
+    reference_profile: dict[str, Any],
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """Overall GREEN / AMBER / RED, the reasons and the recommended action.
+
+    RED when any flag is critical, AMBER when any is a warning, else GREEN;
+    the action follows the runbook (none / investigate / retrain). Labels not
+    arrived yet is a normal state, reported in ``performance.state``.
+    """
+    reasons: list[dict[str, str]] = []
+    for row in drift_report.itertuples():
+        if row.flag != "ok":
+            what = "prediction drift" if row.feature == PREDICTION else "feature drift"
+            reasons.append(
+                {
+                    "severity": row.flag,
+                    "source": what,
+                    "message": f"{what}: PSI({row.feature}) = {row.psi:.3f} "
+                    f"(warning {params['psi']['warning']}, critical {params['psi']['critical']})",
+                }
+            )
+    for row in performance_report.itertuples():
+        if row.flag != "ok":
+            reasons.append(
+                {
+                    "severity": row.flag,
+                    "source": "performance",
+                    "message": f"{row.metric} = {row.value:.3f} vs baseline {row.baseline:.3f} "
+                    f"(change {row.change:+.3f})",
+                }
+            )
+    window = predictions.loc[predictions["in_window"]]
+    versions = sorted(window["model_version"].astype(str).unique())
+    reference_version = str(reference_profile.get("model_version"))
+    if versions and versions != [reference_version]:
+        reasons.append(
+            {
+                "severity": "warning",
+                "source": "lineage",
+                "message": f"predictions come from model(s) {versions} but the reference "
+                f"profile is for {reference_version}: run training so they agree",
+            }
+        )
+    severities = [reason["severity"] for reason in reasons]
+    worst = "critical" if "critical" in severities else "warning" if severities else "ok"
+    status = STATUS_OF_FLAG[worst]
+    metrics = performance_report.set_index("metric")
+    matched = int(metrics.loc["labels_matched", "value"])
+    state = (
+        "no_labels"
+        if matched == 0
+        else "judged"
+        if matched >= int(params["min_labels"])
+        else "too_few_labels"
+    )
+    first, last = window_bounds(params)
+    result = {
+        "run_date": last.date().isoformat(),
+        "window": {"start": first.date().isoformat(), "end": last.date().isoformat()},
+        "status": status,
+        "recommended_action": ACTIONS[status],
+        "reasons": [reason["message"] for reason in reasons],
+        "reason_details": reasons,
+        "model_version": {"predictions": versions, "reference": reference_version},
+        "rows": {"predictions_in_window": len(window), "labels": label_intake},
+        "drift": {
+            "thresholds": {k: float(params["psi"][k]) for k in ("warning", "critical")},
+            "max_feature_psi": _none_if_nan(
+                drift_report.loc[drift_report["feature"] != PREDICTION, "psi"].max()
+            ),
+            "prediction_psi": _none_if_nan(
+                drift_report.loc[drift_report["feature"] == PREDICTION, "psi"].iloc[0]
+            ),
+            "features": {
+                row.feature: {"psi": _none_if_nan(row.psi), "flag": row.flag}
+                for row in drift_report.itertuples()
+            },
+        },
+        "performance": {
+            "state": state,
+            "message": {
+                "no_labels": "no labels yet for this window: normal, performance not judged",
+                "too_few_labels": f"{matched} labels (< min_labels={params['min_labels']}): "
+                "performance shown, not judged",
+                "judged": f"{matched} labels matched",
+            }[state],
+            "metrics": {
+                row.metric: {
+                    "value": _none_if_nan(row.value),
+                    "baseline": _none_if_nan(row.baseline),
+                    "change": _none_if_nan(row.change),
+                    "flag": row.flag,
+                    "rows": int(row.rows),
+                }
+                for row in performance_report.itertuples()
+            },
+        },
+    }
+    log = logger.warning if status != "GREEN" else logger.info
+    log("monitoring status %s for %s: %s", status, result["run_date"], result["reasons"] or "ok")
+    return result
+
+
+def enforce_fail_on(
+    monitoring_status: dict[str, Any], monitoring_report: str, params: dict[str, Any]
+) -> None:
+    """Fail the run (non-zero exit) when the status reaches ``fail_on``.
+
+    Runs last, after the status, reports and history have been saved, so a
+    scheduler gets both the alert and the evidence. ``fail_on``: ``none``
+    (default), ``warning`` (AMBER or RED) or ``critical`` (RED).
+
+    Raises:
+        MonitoringAlert: If the status is one ``fail_on`` fails on.
+    """
+    fail_on = str(params.get("fail_on") or "none").lower()
+    if fail_on not in FAIL_ON:
+        raise ValueError(f"fail_on must be one of {sorted(FAIL_ON)}, got {fail_on!r}")
+    failing = FAIL_ON[fail_on]
+    status = monitoring_status["status"]
+    if failing and status in failing:
+        raise MonitoringAlert(
+            f"monitoring status {status} for {monitoring_status['run_date']} "
+            f"(fail_on={fail_on}); recommended action: "
+            f"{monitoring_status['recommended_action']}. Reasons: "
+            + "; ".join(monitoring_status["reasons"])
+            + f". The report was saved ({len(monitoring_report)} characters of HTML)."
+        )
+    logger.info("monitoring status %s, fail_on=%s: run succeeds", status, fail_on)

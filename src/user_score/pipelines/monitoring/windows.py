@@ -1,0 +1,196 @@
+"""Which partitions a run_date's monitoring window holds.
+
+Dates: a *window* is ``run_date`` and the ``window_days - 1`` days before it.
+The three ``select_*`` nodes read the daily ``dt=YYYY-MM-DD`` partitions of
+predictions, scored features and delivered labels (only those in range are
+loaded), check them against their contracts and tag every row with its
+partition day and whether it falls in the window. Later nodes never look at
+partitions again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from user_score.contracts import Actuals, MonitoredPredictions, split_by_contract
+
+logger = logging.getLogger(__name__)
+
+PARTITION_DATE = re.compile(r"dt=(\d{4}-\d{2}-\d{2})")
+
+
+def run_day(params: Mapping[str, Any]) -> pd.Timestamp:
+    """The monitored day (``params:monitoring.run_date``, ``YYYY-MM-DD``)."""
+    text = str(params["run_date"])
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+    except ValueError as exc:
+        raise ValueError(f"run_date must be YYYY-MM-DD, got {text!r}") from exc
+
+
+def window_bounds(params: Mapping[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the monitoring window (inclusive)."""
+    end = run_day(params)
+    days = int(params["window_days"])
+    if days < 1:
+        raise ValueError(f"window_days must be >= 1, got {days}")
+    return end - pd.Timedelta(days=days - 1), end
+
+
+def partition_day(key: str) -> pd.Timestamp | None:
+    """The ``dt=YYYY-MM-DD`` day of a partition key (None when the key has none)."""
+    match = PARTITION_DATE.search(key)
+    return pd.Timestamp(match.group(1)) if match else None
+
+
+def load_partitions(
+    partitions: Mapping[str, Callable[[], pd.DataFrame]],
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    name: str,
+    required: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Load the ``dt=`` partitions dated ``first..last`` and tag rows with their day.
+
+    Only the partitions in range are read (``PartitionedDataset`` loads lazily);
+    partitions dated after ``last`` (e.g. a simulation's future labels) are ignored.
+
+    Raises:
+        ValueError: If a partition that was read lacks a ``required`` column,
+            naming the partition and the columns. This is checked per file, even
+            when it has no rows: a one-line JSON body or HTML error page reads as
+            a header without rows and must not pass as "no data yet".
+    """
+    frames = []
+    for key in sorted(partitions):
+        day = partition_day(key)
+        if day is None:
+            logger.warning("%s: ignoring partition %r without a dt=YYYY-MM-DD folder", name, key)
+            continue
+        if first <= day <= last:
+            frame = partitions[key]()
+            missing = [column for column in required if column not in frame]
+            if missing:
+                raise ValueError(
+                    f"{name}: required column(s) {missing} missing in partition {key!r} "
+                    f"(rule: every delivered file has the columns {list(required)})"
+                )
+            frames.append(frame.assign(partition_date=day, partition=key))
+    if not frames:
+        return pd.DataFrame(columns=[*required, "partition_date", "partition"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def select_predictions(
+    predictions_partitions: Mapping[str, Callable[[], pd.DataFrame]], params: dict[str, Any]
+) -> pd.DataFrame:
+    """Every prediction of the look-back period (window + late labels), checked.
+
+    Raises:
+        ValueError: If the window itself has no predictions (scoring did not
+            run for those days), naming the dates; or a partition breaks the
+            ``MonitoredPredictions`` contract.
+    """
+    first, last = window_bounds(params)
+    lookback = last - pd.Timedelta(days=int(params["lookback_days"]))
+    frame = load_partitions(
+        predictions_partitions,
+        min(lookback, first),
+        last,
+        "predictions",
+        required=list(MonitoredPredictions.to_schema().columns),
+    )
+    in_window = frame["partition_date"].between(first, last) if len(frame) else []
+    if not len(frame) or not np.any(in_window):
+        raise ValueError(
+            f"monitoring: no predictions for {first.date()}..{last.date()} under "
+            f"prod/predictions/dt=YYYY-MM-DD/ (run scoring for run_date={last.date()} first)"
+        )
+    try:
+        frame = MonitoredPredictions.validate(frame, lazy=True)
+    except Exception as exc:
+        raise ValueError(f"predictions break the MonitoredPredictions contract: {exc}") from exc
+    frame["prediction_date"] = pd.to_datetime(frame["prediction_date"]).dt.normalize()
+    frame["in_window"] = frame["partition_date"].between(first, last)
+    logger.info(
+        "predictions: %d rows in %d partitions (%d in the window %s..%s)",
+        len(frame),
+        frame["partition"].nunique(),
+        int(frame["in_window"].sum()),
+        first.date(),
+        last.date(),
+    )
+    return frame.reset_index(drop=True)
+
+
+def select_features(
+    features_partitions: Mapping[str, Callable[[], pd.DataFrame]], params: dict[str, Any]
+) -> pd.DataFrame:
+    """Scored features (``id`` + model input features) of the window and the days before.
+
+    Drift uses the window's rows (``in_window``); the performance estimate
+    also needs the features of predictions made up to ``label_delay_max_days``
+    before the window, whose labels arrive in it.
+    """
+    first, last = window_bounds(params)
+    start = first - pd.Timedelta(days=int(params["label_delay_max_days"]))
+    frame = load_partitions(features_partitions, start, last, "scored features", required=["id"])
+    frame["in_window"] = frame["partition_date"].between(first, last)
+    logger.info(
+        "scored features: %d rows, %d in the window", len(frame), int(frame["in_window"].sum())
+    )
+    return frame.reset_index(drop=True)
+
+
+def select_labels(
+    actuals_partitions: Mapping[str, Callable[[], pd.DataFrame]], params: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Labels of the look-back period: contract-checked and de-duplicated.
+
+    A label row breaking the ``Actuals`` row contract (no id, score outside
+    0-10, unreadable date) goes to quarantine with a ``reason``. The same game
+    delivered several times keeps its latest delivery (latest ``event_date``,
+    then latest partition, then last row).
+
+    Returns:
+        ``(labels, quarantined, intake)``; ``labels`` has one row per ``id``
+        with ``in_window`` (arrived in the window); ``intake`` accounts for
+        every row: ``rows_in = labels + quarantined + duplicates_removed``.
+    """
+    first, last = window_bounds(params)
+    lookback = last - pd.Timedelta(days=int(params["lookback_days"]))
+    columns = list(Actuals.to_schema().columns)
+    raw = load_partitions(
+        actuals_partitions, min(lookback, first), last, "actuals", required=columns
+    ).reset_index(drop=True)
+    valid, quarantined = split_by_contract(raw, Actuals)
+    labels = valid.assign(
+        id=valid["id"].astype(str),
+        event_date=pd.to_datetime(valid["event_date"]).dt.normalize(),
+        real_user_score=pd.to_numeric(valid["real_user_score"]).astype("float64"),
+        row=np.arange(len(valid)),
+    ).sort_values(["id", "event_date", "partition_date", "row"])
+    conflicting = int((labels.groupby("id")["real_user_score"].nunique() > 1).sum())
+    deduplicated = labels.drop_duplicates("id", keep="last").drop(columns="row")
+    deduplicated["in_window"] = deduplicated["partition_date"].between(first, last)
+    intake = {
+        "rows_in": len(raw),
+        "rows_quarantined": len(quarantined),
+        "duplicates_removed": len(labels) - len(deduplicated),
+        "ids_with_conflicting_scores": conflicting,
+        "labels": len(deduplicated),
+        "labels_in_window": int(deduplicated["in_window"].sum()),
+    }
+    if (
+        intake["rows_in"]
+        != intake["labels"] + intake["rows_quarantined"] + intake["duplicates_removed"]
+    ):
+        raise ValueError(f"actuals lost rows: {intake}")
+    logger.info("actuals: %s", intake)
+    return deduplicated.reset_index(drop=True), quarantined.reset_index(drop=True), intake

@@ -1,0 +1,83 @@
+"""The pipeline registry: every edge of the default run is a dataset Kedro can see.
+
+``kedro run`` must run data_engineering -> training -> simulation -> scoring ->
+monitoring for run_date, and monitoring must list the daily partitions only
+after run_date's files exist. Kedro orders nodes by the datasets they share
+only, so each of these edges is checked as a dependency of Kedro's own graph
+(not as an accident of the node order).
+"""
+
+from __future__ import annotations
+
+import pytest
+from kedro.framework.project import configure_project
+
+from user_score.pipeline_registry import register_pipelines
+
+
+@pytest.fixture(scope="module")
+def pipelines():
+    configure_project("user_score")
+    return register_pipelines()
+
+
+def depends_on(pipeline, node_name: str, upstream: str) -> bool:
+    """Whether ``node_name`` runs after ``upstream`` because of a dataset between them."""
+    ancestors = {node.name for node in pipeline.to_nodes(node_name).nodes}
+    return upstream in ancestors and upstream != node_name
+
+
+@pytest.mark.parametrize(
+    ("node", "upstream", "edge"),
+    [
+        (
+            "training.evaluate_grouped_cv",
+            "data_engineering.create_model_input_table",
+            "model_input_table",
+        ),
+        ("build_reference_profile", "training.train_model", "model"),
+        ("predict_batch", "training.train_model", "model"),
+        ("validate_batch_input", "simulate_production", "batch_input"),
+        ("select_monitoring_labels", "simulate_production", "actuals"),
+        ("select_monitoring_predictions", "predict_batch", "predictions"),
+        ("select_monitoring_features", "predict_batch", "scored_features"),
+        ("compute_drift", "build_reference_profile", "reference_profile"),
+        ("assess_performance", "train_performance_estimator", "performance_estimator"),
+    ],
+)
+def test_the_default_run_orders_every_step_by_a_dataset(pipelines, node, upstream, edge):
+    assert depends_on(pipelines["__default__"], node, upstream), f"{upstream} -{edge}-> {node}"
+
+
+def test_monitoring_lists_the_partitions_scoring_and_simulation_write(pipelines):
+    """Transcoding: the file scoring writes and the folder monitoring lists are one dataset."""
+    scoring, monitoring = pipelines["scoring"], pipelines["monitoring"]
+    written = {name.split("@")[0]: name for name in scoring.all_outputs()}
+    read = {name.split("@")[0]: name for name in monitoring.inputs()}
+    for dataset in ("predictions", "scored_features"):
+        assert written[dataset].startswith(f"{dataset}@") and read[dataset] == (
+            f"{dataset}@partitions"
+        )
+    assert "actuals" in pipelines["simulation"].all_outputs() and "actuals" in read
+    # Nothing else stands between the pipelines: no pass-through (hand-over) nodes.
+    default = pipelines["__default__"]
+    assert len(default.nodes) == sum(
+        len(pipeline.nodes) for name, pipeline in pipelines.items() if name != "__default__"
+    )
+
+
+def test_monitoring_alone_reads_only_files(pipelines):
+    """``kedro run --pipelines monitoring`` (the scheduled job) needs no other pipeline."""
+    inputs = {name for name in pipelines["monitoring"].inputs() if not name.startswith("params:")}
+    assert inputs == {
+        "predictions@partitions",
+        "scored_features@partitions",
+        "actuals",
+        "reference_profile",
+        "performance_estimator",
+    }
+
+
+def test_training_saves_monitorings_reference(pipelines):
+    outputs = pipelines["training"].all_outputs()
+    assert {"model", "reference_profile", "performance_estimator"} <= outputs
