@@ -31,7 +31,7 @@ def depends_on(pipeline, node_name: str, upstream: str) -> bool:
     ("node", "upstream", "edge"),
     [
         (
-            "training.evaluate_grouped_cv",
+            "training.evaluate_grouped_kfold",
             "data_engineering.create_model_input_table",
             "model_input_table",
         ),

@@ -32,13 +32,23 @@ SUBPROCESS_TIMEOUT_S = 300  # a guard against hangs, not a speed requirement
 PARTITION_DATE = "2021-02-25"
 HISTORY = "08_reporting/monitoring/monitoring_history.csv"
 #: What is tested here is storage, not model quality: a smaller evaluation
-#: budget for training (fewer folds, one CV repeat) keeps the module fast; every pipeline,
-#: node and dataset still runs and is written.
+#: budget for training (fewer folds and cutoffs, one repeat, three candidates, one tuning
+#: config) keeps the module fast; every pipeline, node and dataset still runs and is written.
 SMALL_TRAINING = {
     "training": {
-        "cv": {"n_splits": 3, "n_repeats": 1},
-        "interval": {"calibration_folds": 2},
-        "lightgbm": {"tuning": {"inner_folds": 2}},
+        "candidates": ["mean_baseline", "critic_only", "lightgbm"],
+        "selection": {"artifact_candidates": ["critic_only", "lightgbm"]},
+        "protocols": {
+            "grouped_kfold": {"n_splits": 3, "n_repeats": 1},
+            "leave_studio_out": {"n_splits": 3},
+            "rolling_backtest": {"cutoffs": [2012, 2016]},
+        },
+        "lightgbm": {
+            "tuning": {
+                "inner_folds": 2,
+                "grid": [{"num_leaves": 8, "min_child_samples": 10, "learning_rate": 0.05}],
+            }
+        },
     }
 }
 
