@@ -2,6 +2,8 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from user_score.quality.nodes import profile_raw_games, report_quality
+
 from .nodes import (
     build_quarantine,
     clean_games,
@@ -44,6 +46,25 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs="games_clean",
                 outputs="model_input_table",
                 name="create_model_input_table",
+            ),
+            # Data-quality report of the raw catalog (user_score.quality; issue 17).
+            Node(
+                func=profile_raw_games,
+                inputs=[
+                    "raw_games",
+                    "raw_games_intake",
+                    "games_quarantine",
+                    "raw_games_quality_previous",
+                    "params:data_engineering.quality",
+                ],
+                outputs="raw_games_quality_profile",
+                name="profile_raw_games",
+            ),
+            Node(
+                func=report_quality,
+                inputs="raw_games_quality_profile",
+                outputs=["raw_games_quality_report", "raw_games_quality_columns"],
+                name="report_raw_games_quality",
             ),
         ],
         tags="data_engineering",
