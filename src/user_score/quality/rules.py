@@ -45,8 +45,13 @@ def contract_rules(schema: type[pa.DataFrameModel]) -> list[tuple[str, str | Non
     return rules
 
 
-def _exploded_reasons(rejected: pd.DataFrame) -> pd.DataFrame:
-    """One row per (source_row, reason label), sorted by row."""
+def _exploded_reasons(rejected: pd.DataFrame, table_rules: Sequence[str]) -> pd.DataFrame:
+    """One row per (source_row, reason label), sorted by row.
+
+    A table rule's failure may be labelled once per column of the frame
+    (``'<any column>: <table rule>'``, how pandera reports a frame-wide
+    check); such labels are folded into the rule's own name.
+    """
     if rejected.empty:
         return pd.DataFrame({"source_row": pd.Series(dtype="int64"), "label": pd.Series(dtype=str)})
     labels = pd.DataFrame(
@@ -55,6 +60,8 @@ def _exploded_reasons(rejected: pd.DataFrame) -> pd.DataFrame:
             "label": rejected["reason"].astype(str).str.split(REASON_SEPARATOR).to_numpy(),
         }
     ).explode("label")
+    for rule in table_rules:
+        labels.loc[labels["label"].str.endswith(f": {rule}"), "label"] = rule
     return labels.drop_duplicates().sort_values(["source_row", "label"], kind="stable")
 
 
@@ -79,7 +86,8 @@ def rule_results(
         (one entry per contract rule) and ``other_reasons``: reasons in the
         quarantine that are not contract rules (e.g. a duplicate game).
     """
-    labels = _exploded_reasons(rejected)
+    table_rules = [str(check.name) for check in schema.to_schema().checks]
+    labels = _exploded_reasons(rejected, table_rules)
     failed = labels.groupby("label", sort=False)["source_row"]
     counts = failed.size()
     examples = failed.agg(lambda rows: [int(r) for r in rows.head(example_rows)])
