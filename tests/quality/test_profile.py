@@ -185,8 +185,10 @@ def test_duplicates_across_blocks_use_file_row_numbers():
     hashes = row_hashes([first, second], ["a", "b"])
     rows = np.array([0, 2, 1, 3])
     assert duplicate_rows(hashes, rows, 10, "removed")["example_rows"] == [1]
-    keys = duplicate_keys(pd.Series(["k", "j", "k ", None], name="id"), rows, 10, "quarantined")
-    assert (keys["rows"], keys["distinct_keys"], keys["example_rows"]) == (2, 1, [0, 1])
+    key = pd.Series(["k", "j", "k ", None], name="link", dtype="str")
+    links = duplicate_keys(key, rows, 10, "most complete kept", strip=True)
+    assert (links["rows"], links["distinct_keys"], links["example_rows"]) == (2, 1, [0, 1])
+    assert duplicate_keys(key, rows, 10, "quarantined")["rows"] == 0
 
 
 # ---------------------------------------------------------------------------- whole profile
@@ -387,3 +389,11 @@ def test_thresholds_are_validated():
     with pytest.raises(ValidationError):
         QualityParams.model_validate({"changes": {"missing_rate_jump": 0.1, "typo": 1}})
     assert QualityParams.model_validate(quality_inputs()["params:scoring.quality"])
+
+
+def test_row_hashes_do_not_depend_on_the_chunk_size(demo_raw):
+    block = demo_raw.assign(source_row=range(len(demo_raw)))
+    columns = list(RAW_COLUMNS)
+    np.testing.assert_array_equal(
+        row_hashes([block], columns, chunk_rows=7), row_hashes([block], columns)
+    )

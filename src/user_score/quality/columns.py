@@ -41,11 +41,12 @@ def pct(part: float, whole: float) -> float:
 
 
 def value_counts(series: pd.Series) -> pd.Series:
-    """Counts of the present values, most frequent first (ties by value, so stable)."""
+    """Counts of the present values, most frequent first (ties in order of first appearance).
+
+    A stable sort on the counts only: a million distinct ids are never sorted as strings.
+    """
     counts = series.value_counts(dropna=True, sort=False)
-    frame = pd.DataFrame({"value": counts.index.astype(str), "count": counts.to_numpy()})
-    frame = frame.sort_values(["count", "value"], ascending=[False, True], kind="stable")
-    return pd.Series(frame["count"].to_numpy(dtype="int64"), index=pd.Index(frame["value"]))
+    return counts.sort_values(ascending=False, kind="stable").astype("int64")
 
 
 def _weighted_share(mask: np.ndarray, counts: np.ndarray) -> float:
@@ -199,7 +200,7 @@ def list_stats(counts: pd.Series, top: int) -> dict[str, Any]:
 
 def text_stats(counts: pd.Series) -> dict[str, Any]:
     """Shortest and longest value (characters)."""
-    lengths = pd.Series(counts.index, dtype="string").str.len().to_numpy()
+    lengths = counts.index.str.len().to_numpy()
     weights = counts.to_numpy()
     return {
         "min_length": int(lengths.min()),

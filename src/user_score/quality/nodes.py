@@ -136,7 +136,7 @@ def profile_raw_games(
         params=params,
         previous=previous_profile(previous_profiles),
         target="user_score" if "user_score" in columns else None,
-        key=("link", "the most complete row of the game is kept, the others quarantined"),
+        key=("link", "the most complete row of the game is kept, the others quarantined", True),
         exact_duplicate_action="removed (the first copy is kept)",
         repairs=raw_catalog_repairs(raw.loc[kept], params.example_rows),
     )
@@ -185,7 +185,7 @@ def profile_batch_input(
         params=params,
         previous=previous_profile(previous_profiles, before=run_date),
         run_date=run_date,
-        key=("id", "every copy is quarantined (id: unique)"),
+        key=("id", "every copy is quarantined (id: unique)", False),
         exact_duplicate_action="quarantined with every copy of its id (id: unique)",
         ignored_columns=[str(c) for c in scoring_intake.get("ignored_columns", [])],
     )

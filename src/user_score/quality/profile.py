@@ -173,7 +173,7 @@ def build_profile(
     previous: dict[str, Any] | None = None,
     run_date: str | None = None,
     target: str | None = None,
-    key: tuple[str, str] | None = None,
+    key: tuple[str, str, bool] | None = None,
     exact_duplicate_action: str = "kept",
     ignored_columns: Sequence[str] = (),
     repairs: Sequence[dict[str, Any]] = (),
@@ -190,8 +190,9 @@ def build_profile(
         previous: The previous profile of this dataset, or None (first run).
         run_date: The scoring day, if the file is one.
         target: Column whose distribution is reported (the raw catalog's ``user_score``).
-        key: ``(column, action)``: the identity column whose repeats are counted
-            and what the pipeline does with them.
+        key: ``(column, action, strip)``: the identity column whose repeats are
+            counted, what the pipeline does with them, and whether it compares
+            values without surrounding whitespace.
         exact_duplicate_action: What the pipeline does with rows repeated exactly.
         ignored_columns: Columns present in the file that the pipeline does not read.
         repairs: ``{"column", "action", "rows", "example_rows"}`` per repaired column.
@@ -208,9 +209,11 @@ def build_profile(
         else np.empty(0, dtype="int64")
     )
     hashes = row_hashes(blocks, columns)
-    stacked = {
-        name: pd.concat([block[name] for block in blocks], ignore_index=True) for name in columns
-    }
+
+    def stacked(name: str) -> pd.Series:
+        """One column over every block (one at a time: a large day is never copied whole)."""
+        return pd.concat([block[name] for block in blocks], ignore_index=True)
+
     profile: dict[str, Any] = {
         "profile_version": PROFILE_VERSION,
         "dataset": dataset,
@@ -220,7 +223,7 @@ def build_profile(
         "file_columns": [*columns, *ignored_columns],
         "ignored_columns": list(ignored_columns),
         "row_numbers": ROW_NUMBERS,
-        "columns": [profile_column(stacked[name], source_rows, params) for name in columns],
+        "columns": [profile_column(stacked(name), source_rows, params) for name in columns],
         "contract": contract,
         "duplicates": {
             "exact_duplicates": duplicate_rows(
@@ -228,10 +231,10 @@ def build_profile(
             ),
             "duplicate_keys": None
             if key is None
-            else duplicate_keys(stacked[key[0]], source_rows, params.example_rows, key[1]),
+            else duplicate_keys(stacked(key[0]), source_rows, params.example_rows, *key[1:]),
         },
         "repairs": list(repairs),
-        "target": None if target is None else target_distribution(stacked[target], params),
+        "target": None if target is None else target_distribution(stacked(target), params),
     }
     profile["comparison"] = compare_profiles(profile, previous, params.changes)
     findings = (

@@ -21,6 +21,8 @@ import pandera.pandas as pa
 from .columns import pct
 
 REASON_SEPARATOR = "; "
+#: Rows hashed at a time (bounds the memory hashing takes on a large day).
+HASH_CHUNK_ROWS = 200_000
 
 
 def contract_rules(schema: type[pa.DataFrameModel]) -> list[tuple[str, str | None]]:
@@ -118,12 +120,26 @@ def rule_results(
     }
 
 
-def row_hashes(blocks: Sequence[pd.DataFrame], columns: Sequence[str]) -> np.ndarray:
-    """A 64-bit hash of every row's values in ``columns`` (blocks in order, concatenated)."""
-    parts = [
-        pd.util.hash_pandas_object(block.loc[:, list(columns)], index=False).to_numpy()
-        for block in blocks
-    ]
+def row_hashes(
+    blocks: Sequence[pd.DataFrame], columns: Sequence[str], chunk_rows: int = HASH_CHUNK_ROWS
+) -> np.ndarray:
+    """A 64-bit hash of every row's values in ``columns`` (blocks in order, concatenated).
+
+    Column by column, combined with a multiply-xor (equal rows hash equal, the
+    order of columns matters), ``chunk_rows`` rows at a time: hashing a text
+    column materialises its distinct values as Python strings, which for a
+    column of unique ids would otherwise cost ~100 bytes per row at once.
+    """
+    parts = []
+    for block in blocks:
+        combined = np.full(len(block), 0x345678, dtype="uint64")
+        for start in range(0, len(block), chunk_rows):
+            rows = slice(start, start + chunk_rows)
+            for name in columns:
+                values = block[name].iloc[rows]
+                column = pd.util.hash_pandas_object(values, index=False).to_numpy()
+                combined[rows] = (combined[rows] * np.uint64(1_000_003)) ^ column
+        parts.append(combined)
     return np.concatenate(parts) if parts else np.empty(0, dtype="uint64")
 
 
@@ -151,10 +167,14 @@ def duplicate_rows(
 
 
 def duplicate_keys(
-    key: pd.Series, source_rows: np.ndarray, example_rows: int, action: str
+    key: pd.Series, source_rows: np.ndarray, example_rows: int, action: str, strip: bool = False
 ) -> dict[str, Any]:
-    """Rows whose key (a game's link, a batch row's id) occurs more than once."""
-    normalised = key.astype("string").str.strip()
+    """Rows whose key (a game's link, a batch row's id) occurs more than once.
+
+    ``strip``: compare keys without surrounding whitespace (as data_engineering
+    compares links); a batch id is compared as it is (as its contract does).
+    """
+    normalised = key.str.strip() if strip else key
     repeated = (normalised.duplicated(keep=False) & normalised.notna()).to_numpy(dtype=bool)
     rows = np.sort(source_rows[repeated])
     return {
