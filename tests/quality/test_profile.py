@@ -373,6 +373,7 @@ def test_page_is_self_contained_and_escapes_values(demo_raw):
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert not re.search(r"(src|href)\s*=|https?://|@import|url\(", page)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "&lt;NA&gt;" not in page and ">nan<" not in page
 
 
 def test_column_table_has_one_row_per_column(demo_profile):

@@ -83,7 +83,8 @@ def _esc(value: Any) -> str:
 def _table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "<p class='muted'>none</p>"
-    return frame.to_html(index=False, escape=True, border=0, na_rep="", classes="grid")
+    shown = frame.astype(object).where(frame.notna(), "")  # nullable integers print <NA>
+    return shown.to_html(index=False, escape=True, border=0, classes="grid")
 
 
 def _findings(findings: list[dict[str, Any]]) -> str:
