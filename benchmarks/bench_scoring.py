@@ -10,7 +10,10 @@ What is timed, on one in-memory day of ``--rows`` rows typed exactly as
 3. ``build_scoring_features`` (parsing + stateless features),
 4. ``predict_batch`` (the model's preprocessing, LightGBM, 80 % interval,
    ``features_hash``, unseen-category counts; ``chunk_size`` rows at a time),
-5. ``build_scoring_quarantine`` + ``summarise_scoring``.
+5. ``build_scoring_quarantine`` + ``summarise_scoring``,
+6. the day's data-quality report (``profile_batch_input`` on the valid and
+   rejected rows, ``report_quality``: HTML page and column table), in the
+   order Kedro runs it (after the features, while the valid rows are alive).
 
 Then, on the same feature frame, the bare ``model.predict`` (the floor the
 pipeline cannot beat). CSV/Parquet reading and writing are not included:
@@ -41,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from user_score.contracts import BatchInput
 from user_score.demo_data import generate_games, to_batch_input
@@ -58,9 +62,11 @@ from user_score.pipelines.scoring.nodes import (
     validate_batch_input,
 )
 from user_score.pipelines.simulation.nodes import spoil_rows
+from user_score.quality.nodes import profile_batch_input, report_quality
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CATALOG = ROOT / "data" / "01_raw" / "games_catalog.csv"
+SCORING_PARAMETERS = ROOT / "conf" / "base" / "parameters_scoring.yml"
 logger = logging.getLogger("bench_scoring")
 
 
@@ -159,6 +165,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     batch = make_batch(pool, args.rows, args.seed)
     del pool
     params = {"run_date": "2021-03-01", "chunk_size": args.chunk_size}
+    quality = yaml.safe_load(SCORING_PARAMETERS.read_text())["scoring"]["quality"]
     distinct = {c: int(batch[c].nunique()) for c in ("title", "date", "developers", "genres")}
     rss_before = rss_mb()
     logger.info(
@@ -176,11 +183,17 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     valid, rejected, intake = timed("validate_batch_input", t, validate_batch_input, batch, params)
     del batch
     features = timed("build_scoring_features", t, build_scoring_features, valid)
+    profile = timed(
+        "profile_batch_input", t, profile_batch_input, valid, rejected, intake, {}, quality
+    )
     del valid
     predictions, scored, report = timed("predict_batch", t, predict_batch, features, model, params)
+    timed("report_quality", t, report_quality, profile)
     quarantine = timed("build_scoring_quarantine", t, build_scoring_quarantine, rejected)
     summary = timed("summarise_scoring", t, summarise_scoring, intake, rejected, report)
     pipeline_seconds = sum(t.values())
+    quality_seconds = t["profile_batch_input"] + t["report_quality"]
+    assert profile["rows"] == args.rows
     pipeline_peak = peak_rss_mb()
     assert summary["rows_scored"] + summary["rows_quarantined"] == args.rows
     assert len(quarantine) == summary["rows_quarantined"]
@@ -197,6 +210,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "rows_quarantined": summary["rows_quarantined"],
         "pipeline_seconds": pipeline_seconds,
         "rows_per_second": args.rows / pipeline_seconds,
+        "quality_report_seconds": quality_seconds,
+        "quality_report_share": quality_seconds / pipeline_seconds,
         "bare_predict_seconds": bare,
         "pipeline_over_bare_predict": pipeline_seconds / bare,
         "input_rss_mb": rss_before,
@@ -218,6 +233,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         result["rows_per_second"],
         bare,
         result["pipeline_over_bare_predict"],
+    )
+    logger.info(
+        "data-quality report (profile + page) %.2f s = %.1f %% of the pipeline",
+        quality_seconds,
+        100 * result["quality_report_share"],
     )
     logger.info(
         "peak RSS %.0f MB during the pipeline (input frame alone: %.0f MB RSS before it)",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -51,6 +52,30 @@ def real_data_path() -> Path:
             pytest.fail(f"CI must provide the real data file at {REAL_DATA}")
         pytest.skip(f"real data file not found at {REAL_DATA}")
     return REAL_DATA
+
+
+def quality_inputs() -> dict[str, Any]:
+    """What the data-quality nodes add to data_engineering and scoring, as a first run sees it.
+
+    No previous profile, and the thresholds of ``conf/base`` (for in-memory
+    runs of those pipelines; a Kedro session reads them from the catalog).
+    """
+    base = PROJECT_ROOT / "conf" / "base"
+    engineering = yaml.safe_load((base / "parameters_data_engineering.yml").read_text())
+    scoring = yaml.safe_load((base / "parameters_scoring.yml").read_text())
+    return {
+        "raw_games_quality_previous": {},
+        "batch_input_quality_history": {},
+        "params:data_engineering.quality": engineering["data_engineering"]["quality"],
+        "params:scoring.quality": scoring["scoring"]["quality"],
+    }
+
+
+def quality_datasets() -> dict[str, Any]:
+    """:func:`quality_inputs` as ``MemoryDataset`` entries of an in-memory ``DataCatalog``."""
+    from kedro.io import MemoryDataset
+
+    return {name: MemoryDataset(value) for name, value in quality_inputs().items()}
 
 
 def copy_project(destination: Path) -> Path:

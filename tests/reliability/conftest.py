@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from kedro.io import Version
 
-from tests.conftest import DEMO_CATALOG, KEDRO, copy_project, kedro_child_env
+from tests.conftest import DEMO_CATALOG, KEDRO, copy_project, kedro_child_env, quality_datasets
 from tests.model_fixtures import quick_model
 from user_score.datasets import ModelArtifactDataset
 from user_score.demo_data import generate_games, to_batch_input
@@ -37,7 +37,7 @@ def small_model() -> Any:
     from user_score.pipelines.data_engineering import create_pipeline
 
     raw = pd.read_csv(DEMO_CATALOG, dtype=str, encoding="utf-8-sig")
-    catalog = DataCatalog({"raw_games": MemoryDataset(raw)})
+    catalog = DataCatalog({"raw_games": MemoryDataset(raw), **quality_datasets()})
     SequentialRunner().run(create_pipeline(), catalog)
     table = catalog.load("model_input_table")
     labelled = table[table["is_labelled"]]

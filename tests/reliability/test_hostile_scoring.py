@@ -20,6 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import quality_inputs
 from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog, ContractViolationError, DatasetReadError
 from user_score.contracts import Predictions
@@ -64,7 +65,12 @@ def load_batch(path: Path) -> pd.DataFrame:
 
 def score(batch: pd.DataFrame, model: Any) -> dict[str, Any]:
     """Run every node of the scoring pipeline in order, in memory."""
-    data: dict[str, Any] = {"batch_input": batch, "model": model, "params:scoring": PARAMS}
+    data: dict[str, Any] = {
+        "batch_input": batch,
+        "model": model,
+        "params:scoring": PARAMS,
+        **quality_inputs(),
+    }
     for node in create_pipeline().nodes:  # topologically sorted
         data.update(node.run({name: data[name] for name in node.inputs}))
     if len(data["predictions@csv"]):

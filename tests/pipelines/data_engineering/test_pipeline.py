@@ -10,7 +10,7 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
-from tests.conftest import data_files
+from tests.conftest import data_files, quality_datasets
 from tests.pipelines.data_engineering.test_nodes import raw_frame, raw_row
 from user_score.catalog import ContractViolationError, DatasetReadError
 from user_score.contracts import RAW_COLUMNS
@@ -23,7 +23,7 @@ def test_pipeline_runs_on_an_in_memory_catalog():
         raw_row(title="Sky Fox", link="/game/ds/sky-fox", meta_score="-3"),
         raw_row(title="Moon", link="/game/wii/moon", date="TBA 2011"),
     )
-    catalog = DataCatalog({"raw_games": MemoryDataset(raw)})
+    catalog = DataCatalog({"raw_games": MemoryDataset(raw), **quality_datasets()})
     SequentialRunner().run(create_pipeline(), catalog)
     summary = catalog.load("data_engineering_summary")
     assert (summary["rows_in"], summary["rows_clean"], summary["rows_quarantined"]) == (3, 2, 1)

@@ -8,7 +8,7 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
-from tests.conftest import DEMO_CATALOG
+from tests.conftest import DEMO_CATALOG, quality_datasets
 from tests.pipelines.scoring.conftest import SCORING_PARAMS, batch_frame, batch_row
 from user_score.features import stable_hash
 from user_score.model import INPUT_FEATURES
@@ -175,6 +175,7 @@ def test_feature_parity_with_training(demo_games, demo_model):
             "batch_input": MemoryDataset(batch),
             "model": MemoryDataset(demo_model, copy_mode="assign"),
             "params:scoring": MemoryDataset({**SCORING_PARAMS, "chunk_size": 200_000}),
+            **quality_datasets(),
         }
     )
     SequentialRunner().run(create_pipeline(), catalog)

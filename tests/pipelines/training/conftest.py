@@ -12,7 +12,7 @@ import yaml
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
-from tests.conftest import DEMO_CATALOG, PROJECT_ROOT
+from tests.conftest import DEMO_CATALOG, PROJECT_ROOT, quality_datasets
 from user_score.pipelines.data_engineering import create_pipeline as create_de_pipeline
 from user_score.pipelines.training.params import TrainingParams
 
@@ -20,7 +20,7 @@ from user_score.pipelines.training.params import TrainingParams
 def model_input_from_csv(path: Path) -> pd.DataFrame:
     """Run data_engineering in memory on a raw CSV and return model_input_table."""
     raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    catalog = DataCatalog({"raw_games": MemoryDataset(raw)})
+    catalog = DataCatalog({"raw_games": MemoryDataset(raw), **quality_datasets()})
     SequentialRunner().run(create_de_pipeline(), catalog)
     return catalog.load("model_input_table")
 

@@ -2,10 +2,14 @@
 
 A modular pipeline (namespace ``data_engineering``, which kedro-viz draws as
 one box): its hand-offs are ``data_engineering.*`` datasets; what it reads and
-writes for the other pipelines and for people keeps its public name.
+writes for the other pipelines and for people keeps its public name. The raw
+catalog's data-quality report (``profile_raw_games``, ``report_raw_games_quality``)
+sits beside the box.
 """
 
 from kedro.pipeline import Node, Pipeline
+
+from user_score.quality.nodes import profile_raw_games, report_quality
 
 from .nodes import (
     build_quarantine,
@@ -63,4 +67,29 @@ def create_pipeline(**kwargs) -> Pipeline:
             "data_engineering_summary",
             "model_input_table",
         },
+    ) + Pipeline(
+        [
+            # Data-quality report of the raw catalog (user_score.quality; issue 17),
+            # beside the namespace: it reads the previous report (reporting layer), which
+            # inside the collapsed box would draw a reporting -> model_input edge.
+            Node(
+                func=profile_raw_games,
+                inputs=[
+                    "raw_games",
+                    "data_engineering.raw_games_intake",
+                    "games_quarantine",
+                    "raw_games_quality_previous",
+                    "params:data_engineering.quality",
+                ],
+                outputs="raw_games_quality_profile",
+                name="profile_raw_games",
+            ),
+            Node(
+                func=report_quality,
+                inputs="raw_games_quality_profile",
+                outputs=["raw_games_quality_report", "raw_games_quality_columns"],
+                name="report_raw_games_quality",
+            ),
+        ],
+        tags="data_engineering",
     )

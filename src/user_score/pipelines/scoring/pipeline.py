@@ -5,6 +5,8 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from user_score.quality.nodes import profile_batch_input, report_quality
+
 from .nodes import (
     build_scoring_features,
     build_scoring_quarantine,
@@ -55,6 +57,25 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["scoring_intake", "scoring_rejected_rows", "scoring_model_report"],
                 outputs="scoring_summary",
                 name="summarise_scoring",
+            ),
+            # Data-quality report of the day's batch (user_score.quality; issue 17).
+            Node(
+                func=profile_batch_input,
+                inputs=[
+                    "scoring_valid_rows",
+                    "scoring_rejected_rows",
+                    "scoring_intake",
+                    "batch_input_quality_history",
+                    "params:scoring.quality",
+                ],
+                outputs="batch_input_quality_profile",
+                name="profile_batch_input",
+            ),
+            Node(
+                func=report_quality,
+                inputs="batch_input_quality_profile",
+                outputs=["batch_input_quality_report", "batch_input_quality_columns"],
+                name="report_batch_input_quality",
             ),
         ],
         tags="scoring",
