@@ -1,10 +1,13 @@
 """Project settings (see https://docs.kedro.org/en/stable/configure/)."""
 
+from datetime import UTC, datetime
+
 from kedro.config import OmegaConfigLoader
 
 from user_score.catalog import ContractDataCatalog
 from user_score.hooks import AtomicWritesHook, RunLockHook, SecretRedactionHook
 from user_score.storage import S3StorageHook, env_resolver
+from user_score.timing import NodeTimingHook
 
 # Directory that holds configuration.
 CONF_SOURCE = "conf"
@@ -13,15 +16,27 @@ CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
-    # ${env:USER_SCORE_...,default} (USER_SCORE_* variables only), e.g. the s3 root.
-    "custom_resolvers": {"env": env_resolver},
+    "custom_resolvers": {
+        # ${env:USER_SCORE_...,default} (USER_SCORE_* variables only), e.g. the s3 root.
+        "env": env_resolver,
+        # ${run_time:}: when this run's configuration was loaded (UTC), so nodes get the
+        # run's time as a parameter (params:run_started_at) instead of reading a clock.
+        "run_time": lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    },
 }
 
 # A DataCatalog whose contract and read errors name the file they came from.
 DATA_CATALOG_CLASS = ContractDataCatalog
 
-# Reliability hooks (docs/reliability.md): atomic local writes, one run per
-# output partition, secrets redacted from logs and errors.
-HOOKS = (AtomicWritesHook(), RunLockHook(), SecretRedactionHook(), S3StorageHook())
+# Node timings (logged; nodes read no clock), then the reliability hooks
+# (docs/reliability.md): atomic local writes, one run per output partition,
+# secrets redacted from logs and errors.
+HOOKS = (
+    NodeTimingHook(),
+    AtomicWritesHook(),
+    RunLockHook(),
+    SecretRedactionHook(),
+    S3StorageHook(),
+)
 # S3StorageHook (docs/deployment.md) is last, so pluggy calls it first: its S3
 # access check fails a run before any lock is taken or node runs.

@@ -75,6 +75,10 @@ def universe(seed: int = UNIVERSE_SEED) -> pd.DataFrame:
     return games.sample(frac=1.0, random_state=0).reset_index(drop=True)
 
 
+#: params:run_started_at of the reference nodes.
+RUN_STARTED_AT = "2021-03-01T00:00:00Z"
+
+
 def model_input_from_games(games: pd.DataFrame, seed: int) -> pd.DataFrame:
     """The raw catalog of ``games`` through data_engineering's nodes."""
     valid, _, _ = split_raw_games(to_raw_catalog(games, seed).astype(object))
@@ -122,8 +126,8 @@ def trained() -> Trained:
     table = model_input_from_games(universe().iloc[:N_TRAINING_GAMES], UNIVERSE_SEED)
     model, oof = train_model(table)
     params = monitoring_params()
-    profile = build_reference_profile(table, model, params)
-    estimator, metrics = train_performance_estimator(oof, table, params)
+    profile = build_reference_profile(table, model, params, RUN_STARTED_AT)
+    estimator, metrics = train_performance_estimator(oof, table, params, RUN_STARTED_AT)
     return Trained(table, model, oof, profile, estimator, metrics)
 
 

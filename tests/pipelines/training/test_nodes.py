@@ -28,6 +28,9 @@ from user_score.pipelines.training.nodes import (
 )
 from user_score.pipelines.training.params import PROTOCOL_LABELS
 
+#: The run's start time the nodes are given (``params:run_started_at``).
+RUN_STARTED_AT = "2021-03-01T06:30:00Z"
+
 
 def test_select_training_rows_refuses_too_few_labels(demo_model_input, params):
     tiny = demo_model_input.loc[demo_model_input["is_labelled"]].head(6)
@@ -48,7 +51,7 @@ def run(demo_model_input):
     selection = select_model(params, **results)
     oof = chosen_oof_predictions(selection, predictions["grouped_kfold"])
     intervals, coverage = calibrate_intervals(selection, params, **predictions)
-    model = train_model(rows, selection, intervals, params, **results)
+    model = train_model(rows, selection, intervals, params, RUN_STARTED_AT, **results)
     drivers = compute_feature_drivers(model, rows)
     metrics = build_training_metrics(selection, coverage, model, params, **results)
     return {
@@ -100,7 +103,9 @@ def test_models_beat_the_baselines_and_the_model_carries_every_protocols_metrics
     model, chosen = run["model"], run["metrics"]["chosen_model"]
     assert model.metadata["metrics"]["cv"]["mae"] == pytest.approx(grouped[chosen]["mae"])
     assert set(model.metadata["metrics"]["protocols"]) == set(PROTOCOL_LABELS)
-    assert model.model_version.endswith(model.metadata["training_data_fingerprint"][:8])
+    fingerprint = model.metadata["training_data_fingerprint"][:8]
+    assert model.model_version == f"20210301T063000Z-{fingerprint}"  # the run's time, no clock
+    assert model.metadata["trained_at"] == "2021-03-01T06:30:00+00:00"
 
 
 def test_oof_predictions_schema_and_one_prediction_per_row_and_repeat(run):

@@ -60,6 +60,7 @@ def test_pipeline_runs_on_an_in_memory_catalog(demo_model_input, tmp_path):
         {
             "model_input_table": MemoryDataset(demo_model_input),
             "params:training": MemoryDataset(small_budget(training_params())),
+            "params:run_started_at": MemoryDataset("2021-03-01T00:00:00Z"),
             # file-backed, so the runner does not release them after their last use
             "model": PickleDataset(filepath=str(tmp_path / "model.pkl")),
             "training_metrics": JSONDataset(filepath=str(tmp_path / "metrics.json")),

@@ -55,7 +55,7 @@ def real_run(real_model_input):
         results[name], predictions[name] = protocol_node(name)(rows, params)
     selection = select_model(params, **results)
     intervals, coverage = calibrate_intervals(selection, params, **predictions)
-    model = train_model(rows, selection, intervals, params, **results)
+    model = train_model(rows, selection, intervals, params, "2021-03-01T00:00:00Z", **results)
     metrics = build_training_metrics(selection, coverage, model, params, **results)
     card = render_model_card(metrics, compute_feature_drivers(model, rows), real_model_input)
     return params, results, selection, coverage, card

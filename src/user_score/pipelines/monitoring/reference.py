@@ -10,7 +10,6 @@ later.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -62,7 +61,7 @@ def _float_or_none(value: Any) -> float | None:
 
 
 def build_reference_profile(
-    model_input_table: pd.DataFrame, model: Any, params: dict[str, Any]
+    model_input_table: pd.DataFrame, model: Any, params: dict[str, Any], run_started_at: str
 ) -> dict[str, Any]:
     """Profile the reference population: per-feature buckets and the predictions.
 
@@ -71,6 +70,7 @@ def build_reference_profile(
         model: The trained ``UserScoreModel`` (for predictions, version, baseline).
         params: ``params:monitoring``; uses ``reference.{rows,n_bins,
             top_n_genres,top_n_developers,exclude_features}``.
+        run_started_at: ``params:run_started_at``, the profile's ``created_at``.
 
     Returns:
         The ``reference_profile`` JSON: model version, training baseline
@@ -90,7 +90,7 @@ def build_reference_profile(
     }
     predicted = model.predict(rows)["predicted_user_score"]
     profile = {
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_at": str(run_started_at),
         "model_version": str(getattr(model, "model_version", "unversioned")),
         "population": settings["rows"],
         "n_rows": len(rows),
@@ -192,7 +192,10 @@ def evaluate_estimator(
 
 
 def train_performance_estimator(
-    oof_predictions: pd.DataFrame, model_input_table: pd.DataFrame, params: dict[str, Any]
+    oof_predictions: pd.DataFrame,
+    model_input_table: pd.DataFrame,
+    params: dict[str, Any],
+    run_started_at: str,
 ) -> tuple[PerformanceEstimator, dict[str, Any]]:
     """Fit the direct-loss estimator on out-of-fold absolute errors and evaluate it.
 
@@ -200,6 +203,7 @@ def train_performance_estimator(
         oof_predictions: ``game_id, user_score, oof_prediction, repeat, fold``.
         model_input_table: Features per game (joined on ``game_id``).
         params: ``params:monitoring``; uses ``estimator.{params,cv_folds,seed}``.
+        run_started_at: ``params:run_started_at``, the estimator's ``trained_at``.
 
     Returns:
         ``(performance_estimator, performance_estimator_metrics)``.
@@ -215,7 +219,7 @@ def train_performance_estimator(
         table["oof_prediction"],
         table["abs_error"],
         settings.get("params"),
-        metadata={"trained_at": datetime.now(UTC).isoformat(timespec="seconds"), **metrics},
+        metadata={"trained_at": str(run_started_at), **metrics},
     )
     logger.info(
         "performance_estimator: %d games, OOF MAE %.3f; fold-level |estimated - realised| MAE "
@@ -236,13 +240,18 @@ def create_reference_pipeline() -> Pipeline:
         [
             Node(
                 func=build_reference_profile,
-                inputs=["model_input_table", "model", "params:monitoring"],
+                inputs=["model_input_table", "model", "params:monitoring", "params:run_started_at"],
                 outputs="reference_profile",
                 name="build_reference_profile",
             ),
             Node(
                 func=train_performance_estimator,
-                inputs=["oof_predictions", "model_input_table", "params:monitoring"],
+                inputs=[
+                    "oof_predictions",
+                    "model_input_table",
+                    "params:monitoring",
+                    "params:run_started_at",
+                ],
                 outputs=["performance_estimator", "performance_estimator_metrics"],
                 name="train_performance_estimator",
             ),

@@ -12,7 +12,6 @@ test predictions, per split (mean and spread) and per novelty group.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import numpy as np
@@ -59,7 +58,6 @@ def run_protocol(
         (:data:`PREDICTION_KEYS` + one column per candidate).
     """
     names = list(params.candidates)
-    started = time.perf_counter()
     frames = []
     for split in protocol_splits(rows, protocol, params):
         if len(split.test) == 0 or len(split.train) < 2 * params.protocols.grouped_kfold.n_splits:
@@ -76,9 +74,7 @@ def run_protocol(
         frames.append(frame)
     columns = [*PREDICTION_KEYS, *names]
     predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    results = summarise_protocol(predictions, protocol, names, params)
-    results["seconds"] = round(time.perf_counter() - started, 2)
-    return results, predictions
+    return summarise_protocol(predictions, protocol, names, params), predictions
 
 
 def _split_metrics(predictions: pd.DataFrame, name: str) -> dict[str, Any]:

@@ -27,6 +27,18 @@ from .selection import select_candidate
 logger = logging.getLogger(__name__)
 
 
+def run_time(run_started_at: str) -> datetime:
+    """``params:run_started_at`` (ISO 8601, e.g. ``2021-03-01T00:00:00Z``) as a UTC datetime."""
+    try:
+        moment = datetime.fromisoformat(str(run_started_at))
+    except ValueError as exc:
+        raise ValueError(
+            f"run_started_at must be an ISO 8601 time such as 2021-03-01T00:00:00Z, "
+            f"got {run_started_at!r}"
+        ) from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def select_training_rows(model_input_table: pd.DataFrame, params: TrainingParams) -> pd.DataFrame:
     """The labelled games training learns from (unlabelled ones are only scored later).
 
@@ -110,19 +122,21 @@ def train_model(
     model_selection: dict[str, Any],
     interval_calibration: NoveltyIntervals,
     params: TrainingParams,
+    run_started_at: str,
     **protocol_results: dict[str, Any],
 ) -> UserScoreModel:
     """Fit the chosen candidate on every labelled row, with its calibrated intervals.
 
-    The artifact's metadata carries the model version (UTC time + data
-    fingerprint), the model type and recipe, every protocol's metrics of the
-    chosen model (``metrics['cv']``: protocol (a), monitoring's baseline) and
-    the interval cells (offsets and expected MAE per novelty cell).
+    The artifact's metadata carries the model version (the run's start time,
+    ``params:run_started_at``, + the training-data fingerprint), the model type
+    and recipe, every protocol's metrics of the chosen model (``metrics['cv']``:
+    protocol (a), monitoring's baseline) and the interval cells (offsets and expected
+    MAE per novelty cell).
     """
     chosen = model_selection["chosen_model"]
     y = training_rows[TARGET]
     fingerprint = data_fingerprint(training_rows, y)
-    trained_at = datetime.now(UTC)
+    trained_at = run_time(run_started_at)
     metrics = {
         name: {key: result["candidates"][chosen][key] for key in ("mae", "rmse", "r2", "n")}
         for name, result in protocol_results.items()

@@ -100,6 +100,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "model_selection": "model_selection",
                     "interval_calibration": "interval_calibration",
                     "params": PARAMS,
+                    "run_started_at": "params:run_started_at",
                     **results,
                 },
                 "model",
@@ -161,5 +162,5 @@ def create_pipeline(**kwargs) -> Pipeline:
         namespace="training",
         inputs="model_input_table",
         outputs=OUTPUTS,
-        parameters={PARAMS},
+        parameters={PARAMS, "params:run_started_at"},
     )

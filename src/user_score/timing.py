@@ -1,0 +1,53 @@
+"""Node timings in a hook, so nodes stay pure (no clocks inside them).
+
+:class:`NodeTimingHook` logs how long each node took and, at the end of a run,
+the slowest nodes (as kedro-viz's demo project does). Registered in
+``settings.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+
+logger = logging.getLogger(__name__)
+
+#: Slowest nodes listed at the end of a run.
+SLOWEST = 5
+
+
+class NodeTimingHook:
+    """Wall time of every node of a run (``seconds``), logged as the run goes."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._started: dict[str, float] = {}
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: Any, pipeline: Any, catalog: Any) -> None:
+        self.seconds, self._started = {}, {}
+
+    @hook_impl
+    def before_node_run(self, node: Any, catalog: Any, inputs: Any) -> None:
+        self._started[node.name] = time.perf_counter()
+
+    @hook_impl
+    def after_node_run(self, node: Any, catalog: Any, inputs: Any, outputs: Any) -> None:
+        started = self._started.pop(node.name, None)
+        if started is not None:
+            self.seconds[node.name] = time.perf_counter() - started
+            logger.info("node %s took %.2f s", node.name, self.seconds[node.name])
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: Any, run_result: Any, pipeline: Any, catalog: Any):
+        if not self.seconds:
+            return
+        slowest = sorted(self.seconds.items(), key=lambda item: item[1], reverse=True)[:SLOWEST]
+        logger.info(
+            "node time %.1f s; slowest: %s",
+            sum(self.seconds.values()),
+            ", ".join(f"{name} {seconds:.1f} s" for name, seconds in slowest),
+        )
