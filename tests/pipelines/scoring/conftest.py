@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import DEMO_CATALOG
 from tests.model_fixtures import quick_model
 from user_score.contracts import BATCH_COLUMNS
-from user_score.model import UserScoreModel
+from user_score.model import NoveltyIntervals, UserScoreModel
 from user_score.pipelines.data_engineering.nodes import (
     clean_games,
     create_model_input_table,
@@ -29,13 +29,24 @@ def demo_games() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @pytest.fixture(scope="session")
 def demo_model(demo_games) -> UserScoreModel:
-    """A small model (few trees) fitted on the labelled demo rows."""
+    """The deployed kind of model, small: LightGBM (few trees) + ridge blend fitted on the
+    labelled demo rows, with intervals per novelty cell (critic score x franchise) from
+    stand-in residuals, half of them flagged as from new franchises."""
     _, table = demo_games
     labelled = table[table["is_labelled"]].reset_index(drop=True)
-    residuals = np.random.default_rng(0).normal(0.0, 0.6, len(labelled))
-    return quick_model(
-        labelled, labelled["user_score"], residuals, metadata={"model_version": "test-model"}
+    model = quick_model(
+        labelled,
+        labelled["user_score"],
+        components={"lightgbm": {"n_estimators": 40}, "linear": {}},
+        weights={"lightgbm": 0.5, "linear": 0.5},
+        metadata={"model_version": "test-model"},
     )
+    rng = np.random.default_rng(0)
+    flags = model.novelty_flags(labelled)
+    flags["franchise"] = np.where(rng.random(len(flags)) < 0.5, "new", "known")
+    residuals = rng.normal(0.0, 0.6, len(labelled)) * np.where(flags["franchise"] == "new", 1.5, 1)
+    intervals = NoveltyIntervals.calibrate(residuals, flags, ["meta", "franchise"], 0.8, 100)
+    return model.with_intervals(intervals)
 
 
 def batch_row(**overrides: Any) -> dict[str, Any]:
