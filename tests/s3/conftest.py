@@ -1,6 +1,6 @@
 """A real S3 server for the ``s3`` environment's tests: SeaweedFS on 127.0.0.1.
 
-The session fixture starts one SeaweedFS (``user_score.local_s3``); every test
+The session fixture starts one SeaweedFS (``tools.local_s3``); every test
 gets its own prefix in the bucket (``USER_SCORE_S3_ROOT``), its own project
 copy and an environment holding only the AWS variables it sets.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO_CATALOG, copy_project
-from user_score.local_s3 import LocalS3, seaweedfs, weed_binary
+from tools.local_s3 import LocalS3, seaweedfs, weed_binary
 from user_score.storage import clear_s3_instances, configure_s3
 
 
