@@ -108,7 +108,7 @@ class ContractDataCatalog(DataCatalog):
 
 def _raise_storage_error(exc: DatasetError, ds_name: str, location: str | None, fs: Any) -> None:
     """Re-raise an S3 authentication/connection failure as a clear ``StorageAccessError``."""
-    from user_score.storage import storage_error
+    from user_score.reliability.storage import storage_error
 
     error = storage_error(exc, location, ds_name, fs)
     if error is not None:

@@ -3,8 +3,8 @@
 from kedro.config import OmegaConfigLoader
 
 from user_score.catalog import ContractDataCatalog
-from user_score.hooks import AtomicWritesHook, RunLockHook, SecretRedactionHook
-from user_score.storage import S3StorageHook, env_resolver
+from user_score.hooks import RunGuardHook, SecretRedactionHook, StorageHook
+from user_score.reliability.storage import env_resolver
 
 # Directory that holds configuration.
 CONF_SOURCE = "conf"
@@ -20,8 +20,9 @@ CONFIG_LOADER_ARGS = {
 # A DataCatalog whose contract and read errors name the file they came from.
 DATA_CATALOG_CLASS = ContractDataCatalog
 
-# Reliability hooks (docs/reliability.md): atomic local writes, one run per
-# output partition, secrets redacted from logs and errors.
-HOOKS = (AtomicWritesHook(), RunLockHook(), SecretRedactionHook(), S3StorageHook())
-# S3StorageHook (docs/deployment.md) is last, so pluggy calls it first: its S3
+# Reliability hooks (docs/reliability.md): one run per output partition,
+# secrets redacted from logs and errors. (Atomic writes need no hook: the
+# catalog's dataset types are the project's atomic ones, user_score.datasets.)
+HOOKS = (RunGuardHook(), SecretRedactionHook(), StorageHook())
+# StorageHook (docs/deployment.md) is last, so pluggy calls it first: its S3
 # access check fails a run before any lock is taken or node runs.

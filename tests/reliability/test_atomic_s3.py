@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import uuid
 
+import fsspec
 import pytest
 import s3fs
-from kedro_datasets.json import JSONDataset
-from kedro_datasets.pandas import CSVDataset
-from kedro_datasets.pickle import PickleDataset
+from kedro_datasets.pickle import PickleDataset as KedroPickleDataset
 
 from tests.s3.conftest import isolated_aws_env, s3_server  # noqa: F401 - fixture
-from user_score.datasets.atomic_fs import install_atomic_writes
+from user_score.datasets.json import JSONDataset
+from user_score.datasets.pandas import CSVDataset
+from user_score.reliability.atomic import AtomicWrites
+from user_score.reliability.storage import clear_s3_instances
 
 pytestmark = pytest.mark.s3
+
+
+class PickleDataset(AtomicWrites, KedroPickleDataset):
+    pass
 
 
 class Unpicklable:
@@ -26,10 +32,9 @@ def s3_prefix(s3_server, monkeypatch, tmp_path):  # noqa: F811 - fixture use
     isolated_aws_env(monkeypatch, tmp_path)
     for name, value in s3_server.aws_env().items():
         monkeypatch.setenv(name, value)
-    s3fs.S3FileSystem.clear_instance_cache()
-    install_atomic_writes()
+    clear_s3_instances()
     yield f"s3://{s3_server.bucket}/atomic-{uuid.uuid4().hex[:8]}"
-    s3fs.S3FileSystem.clear_instance_cache()
+    clear_s3_instances()
 
 
 def _objects(server, prefix: str) -> dict[str, int]:
@@ -63,3 +68,6 @@ def test_a_failed_s3_save_keeps_the_previous_object_and_no_upload(s3_server, s3_
 
     table.save(pd.DataFrame({"id": [1, 2]}))  # ordinary saves still work
     assert table.load()["id"].tolist() == [1, 2]
+    # only the project's datasets write atomically: s3fs itself is not replaced
+    assert fsspec.get_filesystem_class("s3") is s3fs.S3FileSystem
+    assert type(fsspec.filesystem("s3")) is s3fs.S3FileSystem

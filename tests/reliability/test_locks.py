@@ -15,7 +15,8 @@ from kedro.io import DataCatalog
 from kedro.pipeline import Node, Pipeline
 from kedro_datasets.pandas import CSVDataset
 
-from user_score.hooks import LOCK_DIR_ENV, RunLockedError, RunLockHook
+from user_score.hooks import RunGuardHook
+from user_score.reliability.locks import LOCK_DIR_ENV, RunLockedError
 
 
 def _identity(frame):
@@ -40,9 +41,9 @@ HOLDER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from tests.reliability.test_locks import _scoring_like
-    from user_score.hooks import RunLockHook
+    from user_score.hooks import RunGuardHook
 
-    hook = RunLockHook()
+    hook = RunGuardHook()
     pipeline, catalog = _scoring_like(Path(sys.argv[1]), sys.argv[2])
     hook.before_pipeline_run({"session_id": "holder"}, pipeline, catalog)
     print("locked", flush=True)
@@ -86,7 +87,7 @@ def test_a_second_run_for_the_same_date_is_refused_with_a_clear_error(tmp_path, 
     holder("2024-03-01")
     pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
     with pytest.raises(RunLockedError) as caught:
-        RunLockHook().before_pipeline_run({"session_id": "second"}, pipeline, catalog)
+        RunGuardHook().before_pipeline_run({"session_id": "second"}, pipeline, catalog)
     message = str(caught.value)
     assert "predictions" in message
     assert "dt=2024-03-01" in message  # which partition
@@ -96,7 +97,7 @@ def test_a_second_run_for_the_same_date_is_refused_with_a_clear_error(tmp_path, 
 
 def test_runs_for_different_dates_do_not_block_each_other(tmp_path, holder):
     holder("2024-03-01")
-    hook = RunLockHook()
+    hook = RunGuardHook()
     pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-02")
     hook.before_pipeline_run({"session_id": "other-date"}, pipeline, catalog)
     catalog.save("predictions", pd.DataFrame({"id": [1]}))
@@ -107,7 +108,7 @@ def test_the_lock_is_released_when_the_holder_is_killed(tmp_path, holder):
     process = holder("2024-03-01")
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    hook = RunLockHook()
+    hook = RunGuardHook()
     pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
     hook.before_pipeline_run({"session_id": "after-kill"}, pipeline, catalog)  # no stale lock
     hook.on_pipeline_error(RuntimeError("x"), {}, pipeline, catalog)
@@ -115,10 +116,10 @@ def test_the_lock_is_released_when_the_holder_is_killed(tmp_path, holder):
 
 def test_the_lock_is_released_after_a_run_and_after_a_failed_run(tmp_path, lock_dir):
     pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
-    first = RunLockHook()
+    first = RunGuardHook()
     first.before_pipeline_run({"session_id": "1"}, pipeline, catalog)
     first.on_pipeline_error(RuntimeError("boom"), {}, pipeline, catalog)
-    second = RunLockHook()
+    second = RunGuardHook()
     second.before_pipeline_run({"session_id": "2"}, pipeline, catalog)
     second.after_pipeline_run({}, {}, pipeline, catalog)
     assert list(lock_dir.glob("*.owner")) == []  # owner notes are removed on release
@@ -126,17 +127,17 @@ def test_the_lock_is_released_after_a_run_and_after_a_failed_run(tmp_path, lock_
 
 def test_pipelines_without_locked_outputs_take_no_lock(tmp_path, lock_dir):
     pipeline = Pipeline([Node(_identity, "a", "b", name="n")])
-    hook = RunLockHook()
+    hook = RunGuardHook()
     hook.before_pipeline_run({}, pipeline, DataCatalog())
     assert not lock_dir.exists()
 
 
 def test_two_sessions_in_one_process_exclude_each_other(tmp_path, lock_dir):
     pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
-    first = RunLockHook()
+    first = RunGuardHook()
     first.before_pipeline_run({"session_id": "first"}, pipeline, catalog)
     try:
         with pytest.raises(RunLockedError, match="first"):
-            RunLockHook().before_pipeline_run({"session_id": "second"}, pipeline, catalog)
+            RunGuardHook().before_pipeline_run({"session_id": "second"}, pipeline, catalog)
     finally:
         first.after_pipeline_run({}, {}, pipeline, catalog)

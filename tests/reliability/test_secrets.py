@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KEDRO, kedro_child_env
-from user_score.hooks import (
+from user_score.reliability.redaction import (
     REDACTED,
     SecretRedactingFilter,
-    _secret_values,
+    config_secrets,
     environment_secrets,
     install_secret_filter,
     redact_exception,
@@ -46,7 +46,7 @@ def test_secret_values_are_collected_from_credentials_and_environment():
         },
         "db": {"password": "hunter2-long"},
     }
-    assert set(_secret_values(credentials)) == {
+    assert set(config_secrets(credentials)) == {
         "AKIAEXAMPLEKEY1",
         "very-secret-value",
         "hunter2-long",

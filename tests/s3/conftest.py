@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import DEMO_CATALOG, copy_project
 from tools.local_s3 import LocalS3, seaweedfs, weed_binary
-from user_score.storage import clear_s3_instances, configure_s3
+from user_score.reliability.storage import clear_s3_instances, configure_s3
 
 
 @pytest.fixture(scope="session")

@@ -20,9 +20,9 @@ import pytest
 from tests.conftest import KEDRO, kedro_child_env, run_session
 from tests.s3.conftest import S3Run, make_s3_run
 from tools.local_s3 import LocalS3
-from user_score import storage
 from user_score.catalog import ContractDataCatalog, dataset_location
-from user_score.storage import StorageAccessError, clear_s3_instances
+from user_score.reliability import storage
+from user_score.reliability.storage import StorageAccessError, clear_s3_instances
 
 pytestmark = pytest.mark.s3
 
