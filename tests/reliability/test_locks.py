@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -16,7 +18,13 @@ from kedro.pipeline import Node, Pipeline
 from kedro_datasets.pandas import CSVDataset
 
 from user_score.hooks import RunGuardHook
-from user_score.reliability.locks import LOCK_DIR_ENV, RunLockedError
+from user_score.reliability.locks import (
+    LOCK_DIR_ENV,
+    LockFolderError,
+    RunLockedError,
+    lock_directory,
+    lock_file_for,
+)
 
 
 def _identity(frame):
@@ -141,3 +149,84 @@ def test_two_sessions_in_one_process_exclude_each_other(tmp_path, lock_dir):
             RunGuardHook().before_pipeline_run({"session_id": "second"}, pipeline, catalog)
     finally:
         first.after_pipeline_run({}, {}, pipeline, catalog)
+
+
+# ---------------------------------------------------------------- lock folder safety
+
+
+def _predictions_location(root: Path, run_date: str) -> str:
+    return str((root / f"prod/predictions/dt={run_date}/predictions.csv").absolute())
+
+
+def test_the_owner_note_never_follows_a_symlink(tmp_path, lock_dir):
+    """A link planted where the owner note goes must not make the run overwrite its target."""
+    lock_dir.mkdir(mode=0o700)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    location = _predictions_location(tmp_path / "data", "2024-03-01")
+    owner = Path(str(lock_file_for("predictions", location, lock_dir)) + ".owner")
+    owner.symlink_to(victim)
+
+    hook = RunGuardHook()
+    pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
+    hook.before_pipeline_run({"session_id": "s"}, pipeline, catalog)
+    try:
+        assert victim.read_text(encoding="utf-8") == "precious"
+        assert not owner.is_symlink()  # the note is a regular file of its own...
+        assert '"session_id": "s"' in owner.read_text(encoding="utf-8")  # ...naming the holder
+        assert stat.S_IMODE(owner.stat().st_mode) == 0o600
+    finally:
+        hook.after_pipeline_run({}, {}, pipeline, catalog)
+    assert victim.read_text(encoding="utf-8") == "precious"
+
+
+@pytest.fixture
+def default_lock_dir(tmp_path, monkeypatch) -> Path:
+    """No USER_SCORE_LOCK_DIR; the system temp folder is tmp_path."""
+    monkeypatch.delenv(LOCK_DIR_ENV, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return lock_directory()
+
+
+def test_the_default_lock_folder_is_private_to_the_user(tmp_path, default_lock_dir):
+    assert default_lock_dir.parent == tmp_path
+    assert str(os.getuid()) in default_lock_dir.name  # per user, not one shared folder
+    hook = RunGuardHook()
+    pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
+    hook.before_pipeline_run({"session_id": "s"}, pipeline, catalog)
+    hook.after_pipeline_run({}, {}, pipeline, catalog)
+    info = default_lock_dir.lstat()
+    assert stat.S_ISDIR(info.st_mode)
+    assert stat.S_IMODE(info.st_mode) == 0o700
+    assert info.st_uid == os.getuid()
+
+
+def test_an_open_default_lock_folder_is_made_private(tmp_path, default_lock_dir):
+    default_lock_dir.mkdir()
+    default_lock_dir.chmod(0o777)
+    hook = RunGuardHook()
+    pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
+    hook.before_pipeline_run({"session_id": "s"}, pipeline, catalog)
+    hook.after_pipeline_run({}, {}, pipeline, catalog)
+    assert stat.S_IMODE(default_lock_dir.stat().st_mode) == 0o700
+
+
+def test_a_planted_default_lock_folder_is_refused(tmp_path, default_lock_dir):
+    """Another user's folder, or a link, at the default path: refuse, never use it."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o777)
+    default_lock_dir.symlink_to(elsewhere)
+    pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
+    with pytest.raises(LockFolderError, match=LOCK_DIR_ENV):
+        RunGuardHook().before_pipeline_run({"session_id": "s"}, pipeline, catalog)
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to make a folder owned by another user")
+def test_another_users_default_lock_folder_is_refused(tmp_path, default_lock_dir):
+    default_lock_dir.mkdir(mode=0o700)
+    os.chown(default_lock_dir, 65534, 65534)
+    pipeline, catalog = _scoring_like(tmp_path / "data", "2024-03-01")
+    with pytest.raises(LockFolderError, match="owned by uid 65534"):
+        RunGuardHook().before_pipeline_run({"session_id": "s"}, pipeline, catalog)
+    assert list(default_lock_dir.iterdir()) == []
