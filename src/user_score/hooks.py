@@ -15,6 +15,7 @@ catalog entry uses one of the project's atomic dataset types
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
@@ -24,16 +25,25 @@ from user_score.reliability.guards import RunGuard
 
 
 class SecretRedactionHook:
-    """Collect secret values when the context starts; keep them out of logs and errors."""
+    """Keep every known secret out of logs and errors, from the first line of a run.
 
-    @hook_impl
-    def after_context_created(self, context: Any) -> None:
+    ``after_context_created`` and ``before_pipeline_run`` are pluggy wrappers:
+    the code before ``yield`` runs before every other hook (whatever the
+    registration order), so secrets are collected before the storage settings
+    log the root, and an exception any hook raises there -- where Kedro calls no
+    error hook, e.g. the S3 access check -- is redacted before it propagates.
+    """
+
+    @hook_impl(wrapper=True)
+    def after_context_created(self, context: Any) -> Any:
         redaction.install_secret_filter(redaction.run_secrets(context.config_loader))
+        return (yield from _redacting())
 
-    @hook_impl
-    def before_pipeline_run(self, run_params: Any, pipeline: Any, catalog: Any) -> None:
+    @hook_impl(wrapper=True)
+    def before_pipeline_run(self, run_params: Any, pipeline: Any, catalog: Any) -> Any:
         # Logging may have been (re)configured after the context was created.
         redaction.install_secret_filter(())
+        return (yield from _redacting())
 
     # tryfirst: redact before other hooks (e.g. kedro-viz's run-status hook) record the error.
     @hook_impl(tryfirst=True)
@@ -43,6 +53,15 @@ class SecretRedactionHook:
     @hook_impl(tryfirst=True)
     def on_pipeline_error(self, error: Any, run_params: Any, pipeline: Any, catalog: Any):
         redaction.redact_exception(error, redaction.REDACTING_FILTER)
+
+
+def _redacting() -> Generator[None, Any, Any]:
+    """The ``yield`` of a pluggy wrapper: redact what the wrapped hooks raise."""
+    try:
+        return (yield)
+    except BaseException as error:
+        redaction.redact_exception(error, redaction.REDACTING_FILTER)
+        raise
 
 
 class StorageHook:

@@ -5,9 +5,11 @@ under a key named like ``secret``, ``password``, ``token``, ``key``,
 ``private``, ``credential``) and from environment variables named like
 ``*SECRET*``, ``*PASSWORD*``, ``*TOKEN*``, ``*ACCESS_KEY*``, ``*API_KEY*``;
 values shorter than :data:`MIN_SECRET_LENGTH` are ignored (they would blank
-out ordinary words). :data:`REDACTING_FILTER` replaces them in log records on
-every handler; :func:`redact_exception` replaces them in an exception and its
-causes, in place. The Kedro hook is :class:`user_score.hooks.SecretRedactionHook`.
+out ordinary words). Each value is also redacted percent-encoded, as it
+appears in a request URL (session tokens hold ``/``, ``+`` and ``=``).
+:data:`REDACTING_FILTER` replaces them in log records on every handler;
+:func:`redact_exception` replaces them in an exception and its causes, in
+place. The Kedro hook is :class:`user_score.hooks.SecretRedactionHook`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,11 @@ def environment_secrets(environ: dict[str, str] | None = None) -> set[str]:
     }
 
 
+def _encoded_forms(secret: str) -> set[str]:
+    """``secret`` as written and as a URL would carry it (``/``, ``+``, ``=`` percent-encoded)."""
+    return {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+
+
 class SecretRedactingFilter(logging.Filter):
     """Logging filter that replaces known secret values in the formatted message."""
 
@@ -59,7 +67,9 @@ class SecretRedactingFilter(logging.Filter):
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
-        self.secrets |= {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
+        """Redact ``secrets`` from now on, also percent-encoded (as they appear in URLs)."""
+        known = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
+        self.secrets |= {form for secret in known for form in _encoded_forms(secret)}
         # Longest first, so a secret containing another is replaced whole.
         self._ordered = sorted(self.secrets, key=len, reverse=True)
 
