@@ -9,8 +9,8 @@ catalog entry uses one of the project's atomic dataset types
   or an error message (:mod:`user_score.reliability.redaction`).
 * :class:`StorageHook` -- the ``s3`` environment's storage settings and the
   start-of-run access check (:mod:`user_score.reliability.storage`).
-* :class:`RunGuardHook` -- one run at a time per guarded output
-  (:mod:`user_score.reliability.guards`).
+* :class:`RunGuardHook` -- one run at a time per guarded output: file locks
+  for local outputs, leases for outputs on S3 (:mod:`user_score.reliability.guards`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from kedro.framework.hooks import hook_impl
 
 from user_score.reliability import redaction, storage
 from user_score.reliability.guards import RunGuard
+from user_score.reliability.leases import LeaseSettings
 
 
 class SecretRedactionHook:
@@ -74,21 +75,36 @@ class StorageHook:
     def after_context_created(self, context: Any) -> None:
         self.root = storage.configure_storage(context.config_loader, context.project_path)
 
-    @hook_impl
+    # tryfirst: a store that does not answer stops the run before any lock or lease is taken.
+    @hook_impl(tryfirst=True)
     def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
         if self.root:
             storage.check_s3_access(self.root)
 
 
 class RunGuardHook:
-    """Holds the run's guard on its guarded outputs from start to end, success or failure."""
+    """Holds the run's locks and leases on its guarded outputs, from start to end.
+
+    The guard is taken last (``trylast``), so no other hook can fail the run
+    after it is held; every dataset save first checks that the run still holds
+    its leases (the fence); everything is released on success and on failure.
+    """
 
     def __init__(self) -> None:
         self._guard = RunGuard()
 
     @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        settings = context.config_loader["globals"].get("run_lease")
+        self._guard = RunGuard(LeaseSettings.from_config(settings))
+
+    @hook_impl(trylast=True)
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any, catalog: Any) -> None:
         self._guard.acquire(pipeline, catalog, run_params)
+
+    @hook_impl
+    def before_dataset_saved(self, dataset_name: str, data: Any, node: Any) -> None:
+        self._guard.check()
 
     @hook_impl
     def after_pipeline_run(self, run_params: Any, run_result: Any, pipeline: Any, catalog: Any):

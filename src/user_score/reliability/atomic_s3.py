@@ -12,10 +12,19 @@ The class is used only by the project's datasets (through
 :func:`user_score.reliability.atomic.atomic_filesystem`); nothing is
 registered with fsspec, so other ``s3://`` users in the process keep s3fs.
 
-Its ``retries`` is 1: s3fs does not repeat a request that botocore already
-retried. Every request is therefore bounded by the botocore configuration of
-the run (``s3_fs_args.config_kwargs`` in ``conf/s3/globals.yml``: connect and
-read timeouts, ``retries.total_max_attempts`` in botocore's standard mode).
+Every request of this file system is bounded by the botocore configuration
+of the run (``s3_fs_args.config_kwargs`` in ``conf/s3/globals.yml``: connect
+and read timeouts, ``retries.total_max_attempts`` in botocore's standard mode):
+
+* its ``retries`` is 1: s3fs does not repeat a request that botocore already
+  retried;
+* its client sends request bodies at once, without ``Expect: 100-continue``:
+  aiohttp waits for the ``100 Continue`` answer with no timeout at all, so an
+  upload to a server that accepts connections and never answers would hang
+  forever (measured: a ``PutObject`` through a stalled proxy never returned,
+  a ``GetObject`` failed after the read timeout; without the header both fail
+  after ``attempts x read_timeout``). Only this file system's own client is
+  changed (botocore's per-client event handlers), not botocore's defaults.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import logging
 from contextlib import suppress
 from typing import Any
 
+from botocore.handlers import add_expect_header
 from s3fs import S3FileSystem
 from s3fs.core import S3File
 
@@ -82,6 +92,12 @@ class AtomicS3FileSystem(S3FileSystem):
 
     atomic_writes = True
     retries = 1  # botocore's standard retries are the one retry layer (see the module doc)
+
+    async def set_session(self, refresh: bool = False, kwargs: Any = None) -> Any:
+        """s3fs's client, made to send request bodies without ``Expect: 100-continue``."""
+        client = await super().set_session(refresh=refresh, kwargs=kwargs or {})
+        client.meta.events.unregister("before-call.s3", add_expect_header)
+        return client
 
     def open(
         self,

@@ -165,33 +165,46 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
+def _failure_kinds() -> list[tuple[tuple[type, ...], str]]:
+    """(exception types, kind) of the failures :func:`storage_error` translates, in order."""
+    import asyncio
+
+    import aiohttp
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError, NoCredentialsError, ReadTimeoutError
+    from fsspec.exceptions import FSTimeoutError
+
+    return [
+        ((NoCredentialsError,), "no credentials"),
+        ((PermissionError,), "authentication failed"),
+        ((ReadTimeoutError, FSTimeoutError, asyncio.TimeoutError), "endpoint not answering"),
+        ((BotoConnectionError, ConnectionRefusedError), "endpoint unreachable"),
+        ((HTTPClientError, ConnectionError, aiohttp.ClientError), "connection lost"),
+    ]
+
+
 def _describe(exc: BaseException) -> tuple[str, str] | None:
     """(kind, short reason) for an authentication or connection failure, else None."""
-    from botocore.exceptions import (
-        ConnectionError as BotoConnectionError,
-    )
-    from botocore.exceptions import (
-        NoCredentialsError,
-        ReadTimeoutError,
-    )
-
+    kinds = _failure_kinds()
     for cause in _causes(exc):
-        if isinstance(cause, NoCredentialsError):
-            return "no credentials", "no S3 credentials were found"
-        if isinstance(cause, PermissionError):
+        kind = next((kind for types, kind in kinds if isinstance(cause, types)), None)
+        if kind == "no credentials":
+            return kind, "no S3 credentials were found"
+        if kind == "authentication failed":
             code = getattr(getattr(cause, "__cause__", None), "response", {}) or {}
             error_code = (code.get("Error") or {}).get("Code") or "AccessDenied"
-            return "authentication failed", f"{error_code}: {cause}"
-        if isinstance(cause, BotoConnectionError | ReadTimeoutError):
-            return "endpoint unreachable", f"{type(cause).__name__}: {cause}"
+            return kind, f"{error_code}: {cause}"
+        if kind is not None:
+            return kind, f"{type(cause).__name__}: {cause}"
     return None
 
 
 def _hint(kind: str) -> str:
-    if kind == "endpoint unreachable":
+    if kind in ("endpoint unreachable", "endpoint not answering", "connection lost"):
         return (
             "Check AWS_ENDPOINT_URL_S3 (or client_kwargs.endpoint_url in credentials.yml) "
-            "and the network; timeouts and retries are s3_fs_args in conf/s3/globals.yml."
+            "and the network; timeouts and retries are s3_fs_args in conf/s3/globals.yml. "
+            "Outputs are published whole or not at all: run again when the store answers."
         )
     return (
         "Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the 's3' entry of "
@@ -200,9 +213,17 @@ def _hint(kind: str) -> str:
 
 
 def storage_error(
-    exc: BaseException, location: str | None, dataset: str | None = None, fs: Any = None
+    exc: BaseException,
+    location: str | None,
+    dataset: str | None = None,
+    fs: Any = None,
+    operation: str | None = None,
 ) -> StorageAccessError | None:
-    """A clear :class:`StorageAccessError` if ``exc`` is an S3 auth/connection failure."""
+    """A clear :class:`StorageAccessError` if ``exc`` is an S3 auth/connection failure.
+
+    It names the endpoint, the bucket, the dataset or object, and what was
+    being done (``operation``: "saving", "loading", "taking the run lease", ...).
+    """
     target = split_s3_url(location or "")
     if target is None:
         return None
@@ -212,8 +233,10 @@ def storage_error(
     kind, reason = described
     bucket, _ = target
     what = f"dataset '{dataset}' ({location})" if dataset else location
+    during = f" while {operation}" if operation else ""
     return StorageAccessError(
-        f"S3 {kind}: endpoint {endpoint_of(fs)}, bucket '{bucket}', {what}: {reason}. {_hint(kind)}"
+        f"S3 {kind}{during}: endpoint {endpoint_of(fs)}, bucket '{bucket}', {what}: {reason}. "
+        f"{_hint(kind)}"
     )
 
 
@@ -234,7 +257,7 @@ def check_s3_access(root: str) -> None:
             f"(root {root}). Create it or set USER_SCORE_S3_ROOT."
         ) from exc
     except Exception as exc:
-        error = storage_error(exc, root, fs=fs)
+        error = storage_error(exc, root, fs=fs, operation="checking the storage root")
         if error is None:
             raise
         raise error from exc
