@@ -3,7 +3,9 @@
 :class:`StallingProxy` forwards connections to the S3 server until
 :meth:`StallingProxy.stall` is called; from then on it accepts connections and
 reads requests but forwards nothing, like a server that accepts and never
-answers (new and pooled connections alike), until :meth:`resume`.
+answers (new and pooled connections alike), until :meth:`resume`. What it
+held back is then dropped with its connection, as a restarted server loses the
+requests in flight: a request its client gave up on is never applied later.
 """
 
 from __future__ import annotations
@@ -63,8 +65,10 @@ class StallingProxy:
                 data = source.recv(65536)
                 if not data:
                     break
-                while self._stalled.is_set() and not self._closed.is_set():
-                    time.sleep(0.05)  # hold the bytes: the other side waits for nothing
+                if self._stalled.is_set():
+                    while self._stalled.is_set() and not self._closed.is_set():
+                        time.sleep(0.05)  # hold the bytes: the other side waits for nothing
+                    break  # resumed: drop what was held, and the connection
                 sink.sendall(data)
         for sock in (source, sink):
             with contextlib.suppress(OSError):

@@ -49,7 +49,7 @@ FAST_FAULTS = {
     "s3_fs_args": {
         "config_kwargs": {
             "connect_timeout": 2,
-            "read_timeout": 3,
+            "read_timeout": 2,
             "retries": {"mode": "standard", "total_max_attempts": 2},
         }
     },
