@@ -1,7 +1,12 @@
-"""Atomic outputs on S3 (local SeaweedFS): a save failing mid-stream publishes nothing."""
+"""Atomic outputs on S3 (local SeaweedFS): a save failing or killed mid-upload publishes nothing."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 import uuid
 
 import fsspec
@@ -71,3 +76,54 @@ def test_a_failed_s3_save_keeps_the_previous_object_and_no_upload(s3_server, s3_
     # only the project's datasets write atomically: s3fs itself is not replaced
     assert fsspec.get_filesystem_class("s3") is s3fs.S3FileSystem
     assert type(fsspec.filesystem("s3")) is s3fs.S3FileSystem
+
+
+KILLED_S3_WRITER = textwrap.dedent(
+    """
+    import sys
+    import pandas as pd
+    from user_score.datasets.pandas import CSVDataset
+
+    frame = pd.DataFrame({"id": range(400_000), "text": "x" * 40})  # ~20 MB: 5 MiB parts
+    dataset = CSVDataset(filepath=sys.argv[1], save_args={"index": False})
+    dataset.save(frame)
+    print("saved", flush=True)
+    while True:  # keep rewriting until killed
+        dataset.save(frame)
+    """
+)
+
+
+def test_sigkill_mid_upload_leaves_the_previous_complete_object(s3_server, s3_prefix):  # noqa: F811
+    """A writer killed while a multipart upload is open: the object is the previous one."""
+    target = f"{s3_prefix}/predictions.csv"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_S3_WRITER, target], stdout=subprocess.PIPE, text=True
+    )
+    client = s3_server.client()
+    key = target.split("/", 3)[3]
+    try:
+        assert writer.stdout.readline().strip() == "saved"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # kill while a later save has parts uploaded
+            uploads = client.list_multipart_uploads(Bucket=s3_server.bucket, Prefix=key)
+            upload = next(iter(uploads.get("Uploads", [])), None)
+            try:
+                parts = upload and client.list_parts(
+                    Bucket=s3_server.bucket, Key=key, UploadId=upload["UploadId"]
+                ).get("Parts")
+            except client.exceptions.NoSuchUpload:  # completed in between: look again
+                parts = None
+            if parts:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the writer never got mid-upload")
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    frame = CSVDataset(filepath=target).load()
+    assert len(frame) == 400_000  # the previous complete version, not a truncated one
+    assert frame["id"].iloc[-1] == 399_999
