@@ -54,7 +54,7 @@ clean-data:  ## delete every generated dataset (keeps the embedded demo catalog)
 	find data -mindepth 2 -type f ! -name .gitkeep ! -path 'data/01_raw/games_catalog.csv' -delete
 
 s3-demo: install-dev  ## the whole loop with --env s3 against a local SeaweedFS (SERVE=1 keeps it running)
-	$(BIN)/python -m user_score.local_s3 demo $(if $(SERVE),--serve) -- $(KEDRO_ARGS)
+	$(BIN)/python -m tools.local_s3 demo $(if $(SERVE),--serve) -- $(KEDRO_ARGS)
 
 # Headless Chromium + chromedriver for the browser test of `kedro viz` (tests/viz),
 # from Debian's packages (never a browser download). Installs only when missing

@@ -1,4 +1,4 @@
-"""Unit tests of user_score.storage: the env resolver, the S3 root and fsspec defaults."""
+"""Unit tests of reliability.storage: the env resolver, the S3 root and fsspec defaults."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import fsspec.config
 import pytest
 
 from tests.conftest import copy_project
-from user_score.storage import configure_s3, env_resolver, split_s3_url
+from user_score.reliability.storage import configure_s3, env_resolver, split_s3_url
 
 
 def test_env_resolver_reads_user_score_variables_with_default(monkeypatch):

@@ -86,7 +86,7 @@ class ContractDataCatalog(DataCatalog):
             raise ContractViolationError(exc, self._location(ds_name)) from exc
         except DatasetError as exc:
             location = self._location(ds_name)
-            _raise_storage_error(exc, ds_name, location, self._dataset_fs(ds_name))
+            _raise_storage_error(exc, ds_name, location, self._dataset_fs(ds_name), "loading")
             cause = exc.__cause__ or exc
             raise DatasetReadError(
                 f"Cannot read dataset '{ds_name}' (file: {location}): "
@@ -102,14 +102,16 @@ class ContractDataCatalog(DataCatalog):
             raise ContractViolationError(exc, self._location(ds_name)) from exc
         except DatasetError as exc:
             location = self._location(ds_name)
-            _raise_storage_error(exc, ds_name, location, self._dataset_fs(ds_name))
+            _raise_storage_error(exc, ds_name, location, self._dataset_fs(ds_name), "saving")
             raise
 
 
-def _raise_storage_error(exc: DatasetError, ds_name: str, location: str | None, fs: Any) -> None:
+def _raise_storage_error(
+    exc: DatasetError, ds_name: str, location: str | None, fs: Any, operation: str
+) -> None:
     """Re-raise an S3 authentication/connection failure as a clear ``StorageAccessError``."""
-    from user_score.storage import storage_error
+    from user_score.reliability.storage import storage_error
 
-    error = storage_error(exc, location, ds_name, fs)
+    error = storage_error(exc, location, ds_name, fs, operation)
     if error is not None:
         raise error from exc

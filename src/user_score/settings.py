@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from kedro.config import OmegaConfigLoader
 
 from user_score.catalog import ContractDataCatalog
-from user_score.hooks import AtomicWritesHook, RunLockHook, SecretRedactionHook
-from user_score.storage import S3StorageHook, env_resolver
+from user_score.hooks import RunGuardHook, SecretRedactionHook, StorageHook
+from user_score.reliability.storage import env_resolver
 from user_score.timing import NodeTimingHook
 
 # Directory that holds configuration.
@@ -29,14 +29,9 @@ CONFIG_LOADER_ARGS = {
 DATA_CATALOG_CLASS = ContractDataCatalog
 
 # Node timings (logged; nodes read no clock), then the reliability hooks
-# (docs/reliability.md): atomic local writes, one run per output partition,
-# secrets redacted from logs and errors.
-HOOKS = (
-    NodeTimingHook(),
-    AtomicWritesHook(),
-    RunLockHook(),
-    SecretRedactionHook(),
-    S3StorageHook(),
-)
-# S3StorageHook (docs/deployment.md) is last, so pluggy calls it first: its S3
+# (docs/reliability.md): one run per output partition, secrets redacted from
+# logs and errors. (Atomic writes need no hook: the catalog's dataset types are
+# the project's atomic ones, user_score.datasets.)
+HOOKS = (NodeTimingHook(), RunGuardHook(), SecretRedactionHook(), StorageHook())
+# StorageHook (docs/deployment.md) is last, so pluggy calls it first: its S3
 # access check fails a run before any lock is taken or node runs.

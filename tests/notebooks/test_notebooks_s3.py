@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from tests.conftest import DEMO_CATALOG, PROJECT_ROOT, copy_project
-from user_score.local_s3 import seaweedfs, weed_binary
+from tools.local_s3 import seaweedfs, weed_binary
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "01_eda_raw_catalog.ipynb"
 PREFIX = "notebooks/user_score"

@@ -1,19 +1,30 @@
-"""Atomic outputs on S3 (local SeaweedFS): a save failing mid-stream publishes nothing."""
+"""Atomic outputs on S3 (local SeaweedFS): a save failing or killed mid-upload publishes nothing."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 import uuid
 
+import fsspec
 import pytest
 import s3fs
-from kedro_datasets.json import JSONDataset
-from kedro_datasets.pandas import CSVDataset
-from kedro_datasets.pickle import PickleDataset
+from kedro_datasets.pickle import PickleDataset as KedroPickleDataset
 
 from tests.s3.conftest import isolated_aws_env, s3_server  # noqa: F401 - fixture
-from user_score.datasets.atomic_fs import install_atomic_writes
+from user_score.datasets.json import JSONDataset
+from user_score.datasets.pandas import CSVDataset
+from user_score.reliability.atomic import AtomicWrites
+from user_score.reliability.storage import clear_s3_instances
 
 pytestmark = pytest.mark.s3
+
+
+class PickleDataset(AtomicWrites, KedroPickleDataset):
+    pass
 
 
 class Unpicklable:
@@ -26,10 +37,9 @@ def s3_prefix(s3_server, monkeypatch, tmp_path):  # noqa: F811 - fixture use
     isolated_aws_env(monkeypatch, tmp_path)
     for name, value in s3_server.aws_env().items():
         monkeypatch.setenv(name, value)
-    s3fs.S3FileSystem.clear_instance_cache()
-    install_atomic_writes()
+    clear_s3_instances()
     yield f"s3://{s3_server.bucket}/atomic-{uuid.uuid4().hex[:8]}"
-    s3fs.S3FileSystem.clear_instance_cache()
+    clear_s3_instances()
 
 
 def _objects(server, prefix: str) -> dict[str, int]:
@@ -63,3 +73,57 @@ def test_a_failed_s3_save_keeps_the_previous_object_and_no_upload(s3_server, s3_
 
     table.save(pd.DataFrame({"id": [1, 2]}))  # ordinary saves still work
     assert table.load()["id"].tolist() == [1, 2]
+    # only the project's datasets write atomically: s3fs itself is not replaced
+    assert fsspec.get_filesystem_class("s3") is s3fs.S3FileSystem
+    assert type(fsspec.filesystem("s3")) is s3fs.S3FileSystem
+
+
+KILLED_S3_WRITER = textwrap.dedent(
+    """
+    import sys
+    import pandas as pd
+    from user_score.datasets.pandas import CSVDataset
+
+    frame = pd.DataFrame({"id": range(400_000), "text": "x" * 40})  # ~20 MB: 5 MiB parts
+    dataset = CSVDataset(filepath=sys.argv[1], save_args={"index": False})
+    dataset.save(frame)
+    print("saved", flush=True)
+    while True:  # keep rewriting until killed
+        dataset.save(frame)
+    """
+)
+
+
+def test_sigkill_mid_upload_leaves_the_previous_complete_object(s3_server, s3_prefix):  # noqa: F811
+    """A writer killed while a multipart upload is open: the object is the previous one."""
+    target = f"{s3_prefix}/predictions.csv"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_S3_WRITER, target], stdout=subprocess.PIPE, text=True
+    )
+    client = s3_server.client()
+    key = target.split("/", 3)[3]
+    try:
+        assert writer.stdout.readline().strip() == "saved"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # kill while a later save has parts uploaded
+            uploads = client.list_multipart_uploads(Bucket=s3_server.bucket, Prefix=key)
+            upload = next(iter(uploads.get("Uploads", [])), None)
+            try:
+                parts = upload and client.list_parts(
+                    Bucket=s3_server.bucket, Key=key, UploadId=upload["UploadId"]
+                ).get("Parts")
+            except client.exceptions.NoSuchUpload:  # completed in between: look again
+                parts = None
+            if parts:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the writer never got mid-upload")
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    frame = CSVDataset(filepath=target).load()
+    assert len(frame) == 400_000  # the previous complete version, not a truncated one
+    assert frame["id"].iloc[-1] == 399_999

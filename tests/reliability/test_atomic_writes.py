@@ -25,27 +25,32 @@ import fsspec
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from fsspec.implementations.local import LocalFileSystem
 from kedro.io import Version
-from kedro_datasets.json import JSONDataset
-from kedro_datasets.pandas import CSVDataset, ParquetDataset
-from kedro_datasets.partitions import PartitionedDataset
-from kedro_datasets.pickle import PickleDataset
-from kedro_datasets.plotly import HTMLDataset
-from kedro_datasets.plotly import JSONDataset as PlotlyJSONDataset
-from kedro_datasets.text import TextDataset
+from kedro_datasets.pickle import PickleDataset as KedroPickleDataset
+from kedro_datasets.plotly import HTMLDataset as KedroHTMLDataset
 
 from user_score.datasets import ModelArtifactDataset
-from user_score.datasets.atomic_fs import (
+from user_score.datasets.json import JSONDataset
+from user_score.datasets.pandas import CSVDataset, ParquetDataset
+from user_score.datasets.partitions import PartitionedDataset
+from user_score.datasets.plotly import JSONDataset as PlotlyJSONDataset
+from user_score.datasets.text import TextDataset
+from user_score.reliability.atomic import (
     AtomicLocalFile,
     AtomicLocalFileSystem,
-    install_atomic_writes,
+    AtomicWrites,
     is_temp_file,
 )
 
 
-@pytest.fixture(autouse=True)
-def _atomic_writes_installed() -> None:
-    install_atomic_writes()
+# Types the catalog does not use, made atomic the way user_score.datasets does it.
+class PickleDataset(AtomicWrites, KedroPickleDataset):
+    pass
+
+
+class HTMLDataset(AtomicWrites, KedroHTMLDataset):
+    pass
 
 
 def _frame(rows: int = 2_000, tag: str = "v1") -> pd.DataFrame:
@@ -101,7 +106,9 @@ CASES: dict[str, tuple[Callable[[Path], Any], Any, Any]] = {
     ),
     "partitioned CSV": (
         lambda d: PartitionedDataset(
-            path=str(d / "parts"), dataset="pandas.CSVDataset", filename_suffix=".csv"
+            path=str(d / "parts"),
+            dataset="user_score.datasets.pandas.CSVDataset",
+            filename_suffix=".csv",
         ),
         {"a": _frame(tag="a1"), "b": _frame(tag="b1")},
         {"a": _frame(50_000, "a2"), "b": _frame(50_000, "b2")},
@@ -214,7 +221,7 @@ def test_a_serialiser_raising_mid_stream_keeps_the_previous_json_and_pickle(tmp_
 
 
 def test_an_unclosed_handle_is_discarded_not_published(tmp_path):
-    fs = fsspec.filesystem("file")
+    fs = AtomicLocalFileSystem()
     target = tmp_path / "out.txt"
     target.write_text("previous")
     handle = fs.open(str(target), "w")
@@ -252,10 +259,17 @@ def test_other_modes_keep_fsspec_behaviour(tmp_path):
         assert handle.read() == "ab"
 
 
-def test_a_kedro_session_installs_atomic_writes(project_copy, kedro_run, monkeypatch):
-    """End to end: a real run whose parquet write fails half-way keeps the previous outputs."""
+def test_a_kedro_run_writes_atomically_without_patching_fsspec(
+    project_copy, kedro_run, monkeypatch
+):
+    """End to end: a real run whose parquet write fails half-way keeps the previous outputs.
+
+    The atomic writes belong to the project's datasets only: after the run, fsspec's
+    ``file`` protocol is still fsspec's own (notebooks and kedro-viz share the process).
+    """
     kedro_run(project_copy, pipeline_name="data_engineering")
-    assert fsspec.get_filesystem_class("file") is AtomicLocalFileSystem
+    assert fsspec.get_filesystem_class("file") is LocalFileSystem
+    assert type(fsspec.filesystem("file")) is LocalFileSystem
     data = project_copy / "data"
     before = _snapshot(data)
 
@@ -281,10 +295,8 @@ KILLED_WRITER = textwrap.dedent(
     """
     import sys
     import pandas as pd
-    from kedro_datasets.pandas import CSVDataset
-    from user_score.datasets.atomic_fs import install_atomic_writes
+    from user_score.datasets.pandas import CSVDataset
 
-    install_atomic_writes()
     frame = pd.DataFrame({"id": range(400_000), "text": "x" * 40})
     dataset = CSVDataset(filepath=sys.argv[1], save_args={"index": False})
     while True:  # keep rewriting until killed
@@ -317,7 +329,6 @@ def test_sigkill_mid_write_leaves_a_complete_file_or_none(tmp_path):
     litter = _temp_files(tmp_path)
     assert litter, "the kill should have interrupted a write"
     # The next write cleans up what the killed writer left.
-    install_atomic_writes()
     CSVDataset(filepath=str(target)).save(_frame(5))
     assert _temp_files(tmp_path) == []
 

@@ -27,8 +27,9 @@ from tests.reliability.conftest import (
     start_kedro,
     write_batch,
 )
-from user_score.datasets.atomic_fs import is_temp_file
-from user_score.hooks import LOCK_DIR_ENV, REDACTED, lock_directory, lock_file_for
+from user_score.reliability.atomic import is_temp_file
+from user_score.reliability.locks import LOCK_DIR_ENV, lock_directory, lock_file_for
+from user_score.reliability.redaction import REDACTED
 
 pytestmark = pytest.mark.slow
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 
 from tests.conftest import KEDRO, kedro_child_env
-from user_score.hooks import (
+from user_score.reliability.redaction import (
     REDACTED,
     SecretRedactingFilter,
-    _secret_values,
+    config_secrets,
     environment_secrets,
     install_secret_filter,
     redact_exception,
@@ -46,7 +48,7 @@ def test_secret_values_are_collected_from_credentials_and_environment():
         },
         "db": {"password": "hunter2-long"},
     }
-    assert set(_secret_values(credentials)) == {
+    assert set(config_secrets(credentials)) == {
         "AKIAEXAMPLEKEY1",
         "very-secret-value",
         "hunter2-long",
@@ -152,3 +154,43 @@ def test_no_secret_in_logs_errors_or_outputs_of_real_runs(project_copy):
         for secret in secrets:
             assert secret.encode() not in content, f"{secret[:8]}... found in {path}"
     assert scanned > 5  # summaries, tables, logs were really scanned
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_s3_run_never_prints_the_session_token_from_its_first_line(project_copy, tmp_path):
+    """``kedro run --env s3`` with AWS_SESSION_TOKEN set and the token in the S3 root.
+
+    The storage settings log "Storage root ..." when the context is created and the
+    access check raises StorageAccessError (naming the root) from before_pipeline_run,
+    where Kedro calls no error hook: both must already be redacted.
+    """
+    # Real session tokens hold '/', '+' and '=': in request URLs they appear percent-encoded.
+    token = _secret("session-token") + "/AbC+dEf=="
+    endpoint = f"http://127.0.0.1:{_closed_port()}"  # refused at once: the check fails fast
+    env = kedro_child_env(
+        {
+            "AWS_ACCESS_KEY_ID": "AKIA" + uuid.uuid4().hex[:16].upper(),
+            "AWS_SECRET_ACCESS_KEY": _secret("env-secret"),
+            "AWS_SESSION_TOKEN": token,
+            "AWS_ENDPOINT_URL_S3": endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "USER_SCORE_S3_ROOT": f"s3://user-score/{token}/user_score",
+            "USER_SCORE_LOCK_DIR": str(tmp_path / "locks"),
+        }
+    )
+    result = _run(project_copy, env, "--env", "s3", "--pipelines", "data_engineering")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Storage root s3://user-score/" in output  # the first storage line was printed...
+    assert "S3 endpoint unreachable" in output and endpoint in output  # ...and the error
+    for form in (token, quote(token, safe=""), quote(token), quote_plus(token)):
+        assert form not in output, output[-3000:]  # ...neither with the token, in any form
+    assert output.count(REDACTED) >= 2

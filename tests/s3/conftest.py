@@ -1,8 +1,11 @@
 """A real S3 server for the ``s3`` environment's tests: SeaweedFS on 127.0.0.1.
 
-The session fixture starts one SeaweedFS (``user_score.local_s3``); every test
+The session fixture starts one SeaweedFS (``tools.local_s3``); every test
 gets its own prefix in the bucket (``USER_SCORE_S3_ROOT``), its own project
 copy and an environment holding only the AWS variables it sets.
+``s3_default_run`` runs the default pipeline once per session (a small
+training budget); tests that need a trained project on S3 clone its prefix
+(server-side copies) instead of training again.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_CATALOG, copy_project
-from user_score.local_s3 import LocalS3, seaweedfs, weed_binary
-from user_score.storage import clear_s3_instances, configure_s3
+from tests.conftest import DEMO_CATALOG, copy_project, run_session
+from tools.local_s3 import LocalS3, seaweedfs, weed_binary
+from user_score.reliability.storage import clear_s3_instances, configure_s3
 
 
 @pytest.fixture(scope="session")
@@ -92,3 +95,78 @@ def make_s3_run(
 @pytest.fixture
 def s3_run(s3_server: LocalS3, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> S3Run:
     return make_s3_run(s3_server, monkeypatch, tmp_path)
+
+
+#: What is tested here is storage, not model quality: a smaller evaluation
+#: budget for training (fewer folds and cutoffs, one repeat, three candidates, one tuning
+#: config) keeps the suite fast; every pipeline, node and dataset still runs and is written.
+SMALL_TRAINING = {
+    "training": {
+        "candidates": ["mean_baseline", "critic_only", "lightgbm"],
+        "selection": {"artifact_candidates": ["critic_only", "lightgbm"]},
+        "protocols": {
+            "grouped_kfold": {"n_splits": 3, "n_repeats": 1},
+            "leave_studio_out": {"n_splits": 3},
+            "rolling_backtest": {"cutoffs": [2012, 2016]},
+        },
+        "lightgbm": {
+            "tuning": {
+                "inner_folds": 2,
+                "grid": [{"num_leaves": 8, "min_child_samples": 10, "learning_rate": 0.05}],
+            }
+        },
+    }
+}
+
+
+def project_files(project: Path) -> set[str]:
+    return {
+        str(path.relative_to(project))
+        for path in project.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+@dataclasses.dataclass
+class DefaultRun:
+    """The session's default ``--env s3`` run: its prefix, project copy and what it wrote."""
+
+    s3: S3Run
+    files_before: set[str]
+    new_local_files: list[str]
+    objects: dict[str, int]
+
+
+@pytest.fixture(scope="session")
+def s3_default_run(s3_server: LocalS3, tmp_path_factory: pytest.TempPathFactory) -> DefaultRun:
+    """The default pipeline with ``--env s3`` in a project copy, demo raw data in the bucket."""
+    tmp_path = tmp_path_factory.mktemp("s3-default-run")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        s3 = make_s3_run(s3_server, monkeypatch, tmp_path)
+        s3.upload_demo_raw()
+        before = project_files(s3.project)
+        clear_s3_instances()
+        run_session(s3.project, env="s3", runtime_params=SMALL_TRAINING)
+        after = project_files(s3.project)
+        objects = s3.objects()
+    clear_s3_instances()
+    configure_s3("data", None, None)
+    return DefaultRun(s3, before, sorted(after - before), objects)
+
+
+def clone_prefix(source: LocalS3, source_prefix: str, target: LocalS3, target_prefix: str) -> int:
+    """Copy every object under ``source_prefix`` to ``target_prefix`` (same or another server)."""
+    copied = 0
+    source_client = source.client()
+    target_client = target.client() if target is not source else source_client
+    for key in source.list_objects(source_prefix + "/"):
+        new_key = target_prefix + key[len(source_prefix) :]
+        if target is source:
+            source_client.copy_object(
+                Bucket=source.bucket, Key=new_key, CopySource={"Bucket": source.bucket, "Key": key}
+            )
+        else:
+            body = source_client.get_object(Bucket=source.bucket, Key=key)["Body"].read()
+            target_client.put_object(Bucket=target.bucket, Key=new_key, Body=body)
+        copied += 1
+    return copied

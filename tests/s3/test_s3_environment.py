@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 from tests.conftest import KEDRO, kedro_child_env, run_session
-from tests.s3.conftest import S3Run, make_s3_run
-from user_score import storage
+from tests.s3.conftest import DefaultRun, S3Run, isolated_aws_env, make_s3_run, project_files
+from tools.local_s3 import LocalS3
 from user_score.catalog import ContractDataCatalog, dataset_location
-from user_score.local_s3 import LocalS3
-from user_score.storage import StorageAccessError, clear_s3_instances
+from user_score.reliability import storage
+from user_score.reliability.storage import StorageAccessError
 
 pytestmark = pytest.mark.s3
 
@@ -31,34 +31,6 @@ SUBPROCESS_TIMEOUT_S = 300  # a guard against hangs, not a speed requirement
 #: that the default run does not score.
 PARTITION_DATE = "2021-02-25"
 HISTORY = "08_reporting/monitoring/monitoring_history.csv"
-#: What is tested here is storage, not model quality: a smaller evaluation
-#: budget for training (fewer folds and cutoffs, one repeat, three candidates, one tuning
-#: config) keeps the module fast; every pipeline, node and dataset still runs and is written.
-SMALL_TRAINING = {
-    "training": {
-        "candidates": ["mean_baseline", "critic_only", "lightgbm"],
-        "selection": {"artifact_candidates": ["critic_only", "lightgbm"]},
-        "protocols": {
-            "grouped_kfold": {"n_splits": 3, "n_repeats": 1},
-            "leave_studio_out": {"n_splits": 3},
-            "rolling_backtest": {"cutoffs": [2012, 2016]},
-        },
-        "lightgbm": {
-            "tuning": {
-                "inner_folds": 2,
-                "grid": [{"num_leaves": 8, "min_child_samples": 10, "learning_rate": 0.05}],
-            }
-        },
-    }
-}
-
-
-def project_files(project: Path) -> set[str]:
-    return {
-        str(path.relative_to(project))
-        for path in project.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-    }
 
 
 def s3_context(project: Path) -> Any:
@@ -111,22 +83,19 @@ def closed_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def default_run(s3_server: LocalS3, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """The default pipeline with ``--env s3`` in a project copy, demo raw data in the bucket."""
-    tmp_path = tmp_path_factory.mktemp("s3-default-run")
+def default_run(s3_default_run: DefaultRun) -> Iterator[dict]:
+    """The session's default ``--env s3`` run, with its environment set for this module."""
+    s3 = s3_default_run.s3
     with pytest.MonkeyPatch.context() as monkeypatch:
-        s3 = make_s3_run(s3_server, monkeypatch, tmp_path)
-        s3.upload_demo_raw()
-        before = project_files(s3.project)
-        clear_s3_instances()
-        run_session(s3.project, env="s3", runtime_params=SMALL_TRAINING)
-        after = project_files(s3.project)
+        isolated_aws_env(monkeypatch, s3.project.parent)
+        for name, value in s3.env.items():
+            monkeypatch.setenv(name, value)
         locations, registered = persisted_datasets(s3.project)
         yield {
             "s3": s3,
-            "new_local_files": sorted(after - before),
-            "files_before": before,
-            "objects": s3.objects(),
+            "new_local_files": s3_default_run.new_local_files,
+            "files_before": s3_default_run.files_before,
+            "objects": s3_default_run.objects,
             "locations": locations,
             "pipelines": registered,
             "monkeypatch": monkeypatch,

@@ -1,4 +1,12 @@
-"""Project datasets and file-system helpers (only what kedro-datasets cannot do)."""
+"""The project's dataset types: every file-writing catalog entry uses one of them.
+
+``user_score.datasets.<module>.<Name>`` mirrors kedro-datasets'
+``<module>.<Name>`` (``pandas.CSVDataset`` -> ``user_score.datasets.pandas.CSVDataset``)
+with atomic saves (:mod:`user_score.reliability.atomic`): a save leaves the
+previous complete file or none. Besides those: :class:`ModelArtifactDataset`
+(a checksummed pickle), ``preview.PreviewParquetDataset`` (list columns in
+kedro-viz previews) and ``partitions.OptionalPartitionedDataset``.
+"""
 
 from .model_artifact import ModelArtifactDataset, ModelIntegrityError
 

@@ -8,7 +8,7 @@ pickle). This dataset
 
 * serialises the model once in memory, writes ``<file>.sha256`` (the
   ``sha256sum`` format: ``<hex>  <name>``) and then the model file, both
-  atomically (see :mod:`user_score.datasets.atomic_fs`); with ``versioned:
+  atomically (see :mod:`user_score.reliability.atomic`); with ``versioned:
   true`` both live in the version folder, and a version whose model file was
   never completed is ignored by Kedro's "latest version" lookup;
 * on load reads the bytes, compares their SHA-256 with the sidecar *before*
@@ -31,6 +31,8 @@ from typing import Any
 from kedro.io.core import DatasetError, get_filepath_str
 from kedro_datasets.pickle import PickleDataset
 
+from user_score.reliability.atomic import AtomicWrites
+
 CHECKSUM_SUFFIX = ".sha256"
 
 
@@ -43,7 +45,7 @@ def sha256_hex(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
-class ModelArtifactDataset(PickleDataset):
+class ModelArtifactDataset(AtomicWrites, PickleDataset):
     """Versionable ``PickleDataset`` with a SHA-256 sidecar written on save, verified on load.
 
     Example catalog entry::

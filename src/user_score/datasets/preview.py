@@ -3,8 +3,8 @@
 ``pandas.ParquetDataset.preview`` returns the cells as pandas gives them: list
 columns (``genres``, ``developers``) arrive as numpy arrays, which kedro-viz
 cannot serialise, so ``kedro viz build --include-previews`` fails and
-``kedro viz run`` shows no preview. This subclass only changes ``preview``:
-loading and saving are kedro-datasets' own.
+``kedro viz run`` shows no preview. This subclass of the project's atomic
+``ParquetDataset`` only changes ``preview``: loading and saving are unchanged.
 """
 
 import math
@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from kedro_datasets._typing import TablePreview
-from kedro_datasets.pandas import ParquetDataset
+
+from .pandas import ParquetDataset
 
 
 def _preview_cell(value: Any) -> Any:
@@ -30,7 +31,7 @@ def _preview_cell(value: Any) -> Any:
 
 
 class PreviewParquetDataset(ParquetDataset):
-    """``pandas.ParquetDataset`` whose kedro-viz table preview shows list columns."""
+    """Atomic ``pandas.ParquetDataset`` whose kedro-viz table preview shows list columns."""
 
     def preview(self, nrows: int = 5) -> TablePreview:
         """The first ``nrows`` rows in kedro-viz's split format, every cell JSON-ready."""

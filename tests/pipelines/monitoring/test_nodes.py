@@ -14,9 +14,11 @@ from tests.pipelines.monitoring.conftest import (
     simulate_production,
     stable_games,
 )
+from user_score.contracts import MonitoringHistory
+from user_score.datasets.pandas import UpsertCSVDataset
 from user_score.datasets.partitions import OptionalPartitionedDataset
 from user_score.pipelines.monitoring.flags import flag_of
-from user_score.pipelines.monitoring.history import combine_history, history_row
+from user_score.pipelines.monitoring.history import HISTORY_COLUMNS, history_row
 from user_score.pipelines.monitoring.performance import match_labels, realised_metrics
 from user_score.pipelines.monitoring.status import MonitoringAlert, assess_status, enforce_fail_on
 from user_score.pipelines.monitoring.windows import select_labels, select_predictions
@@ -85,7 +87,9 @@ def test_labels_are_deduplicated_quarantined_and_accounted_for(params):
 
 
 def test_no_labels_yet_is_a_normal_empty_state(tmp_path, params):
-    empty = OptionalPartitionedDataset(path=str(tmp_path / "actuals"), dataset="pandas.CSVDataset")
+    empty = OptionalPartitionedDataset(
+        path=str(tmp_path / "actuals"), dataset="user_score.datasets.pandas.CSVDataset"
+    )
     assert empty.load() == {}
     labels, quarantined, intake = select_labels(empty.load(), params)
     assert labels.empty and quarantined.empty
@@ -269,21 +273,30 @@ def test_fail_on_turns_a_status_into_a_failed_run(fail_on, status, raises):
 
 
 def test_history_is_one_row_per_run_date_and_a_rerun_replaces_it(tmp_path, params):
-    dataset = OptionalPartitionedDataset(
-        path=str(tmp_path / "history"),
-        dataset={"type": "pandas.CSVDataset", "save_args": {"index": False}},
-        filename_suffix=".csv",
+    dataset = UpsertCSVDataset(
+        filepath=str(tmp_path / "monitoring_history.csv"),
+        key="run_date",
+        save_args={"index": False},
     )
-    assert combine_history(dataset.load()).empty  # first run: no history yet
-    for day, psi_value in (("2021-03-20", 0.05), ("2021-03-21", 0.12), ("2021-03-21", 0.30)):
+    assert not dataset.exists()  # first run: no history yet
+    for day, psi_value in (("2021-03-21", 0.12), ("2021-03-20", 0.05), ("2021-03-21", 0.30)):
         status = status_for(
             {"meta_score": psi_value, "prediction": 0.0}, {**params, "run_date": day}
         )
         dataset.save(history_row(status))
-    history = combine_history(dataset.load())
-    assert history["run_date"].tolist() == ["2021-03-20", "2021-03-21"]
+    history = dataset.load()
+    assert history["run_date"].tolist() == ["2021-03-20", "2021-03-21"]  # oldest first
     assert history["status"].tolist() == ["GREEN", "RED"]  # the rerun replaced AMBER
     assert history["max_feature_psi"].tolist() == [0.05, 0.30]
+    assert list(history.columns) == HISTORY_COLUMNS
+
+
+def test_a_history_row_without_metrics_passes_the_history_contract(params):
+    status = status_for({"meta_score": 0.05, "prediction": 0.0}, {**params, "run_date": RUN_DATE})
+    status["performance"]["metrics"] = {}  # no labels, no estimate
+    row = history_row(status)
+    assert row["mae"].isna().all() and row["mae"].dtype == float  # NaN, not None
+    MonitoringHistory.validate(row)
 
 
 # ---------------------------------------------------------------------------

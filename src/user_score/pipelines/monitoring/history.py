@@ -1,13 +1,14 @@
 """The monitoring history: one row per run_date, so trends show across runs.
 
-Each run writes its own row as a ``run_date=YYYY-MM-DD`` partition (a rerun
-replaces it); ``combine_history`` reads every partition back into one table,
-oldest first, for the history chart and ``monitoring_history.csv``.
+Each run saves its own row to ``monitoring_history``, an upsert table keyed on
+``run_date`` (``user_score.datasets.pandas.UpsertCSVDataset``): the row is
+added, or replaces the day's row on a rerun, and two runs for different days
+at the same time both keep theirs (compare-and-swap on S3). The history chart
+reads the whole table back, oldest first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -34,8 +35,22 @@ HISTORY_COLUMNS = [
 ]
 
 
-def history_row(monitoring_status: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """This run's history row as a ``{run_date: frame}`` partition (a rerun replaces it)."""
+#: Numeric columns: missing values are NaN (empty in the CSV), not None.
+NUMERIC_COLUMNS = [
+    "max_feature_psi",
+    "prediction_psi",
+    "labels_matched",
+    "mae",
+    "r2",
+    "interval_coverage",
+    "estimated_mae_unlabelled",
+    "estimated_mae_labelled",
+    "baseline_mae",
+]
+
+
+def history_row(monitoring_status: dict[str, Any]) -> pd.DataFrame:
+    """This run's row of the monitoring history (saving it upserts it by run_date)."""
     metrics = monitoring_status["performance"]["metrics"]
     features = {
         name: info
@@ -65,18 +80,6 @@ def history_row(monitoring_status: dict[str, Any]) -> dict[str, pd.DataFrame]:
         "baseline_mae": _metric("mae", "baseline"),
         "model_version": ",".join(monitoring_status["model_version"]["predictions"]),
     }
-    return {f"run_date={row['run_date']}": pd.DataFrame([row], columns=HISTORY_COLUMNS)}
-
-
-def combine_history(
-    history_partitions: Mapping[str, Callable[[], pd.DataFrame] | pd.DataFrame],
-) -> pd.DataFrame:
-    """All history rows, one per run_date (latest write wins), oldest first."""
-    # Loaded from disk each partition is a loader; in memory it is the frame itself.
-    frames = [part() if callable(part) else part for _, part in sorted(history_partitions.items())]
-    if not frames:
-        return pd.DataFrame(columns=HISTORY_COLUMNS)
-    history = pd.concat(frames, ignore_index=True).reindex(columns=HISTORY_COLUMNS)
-    history["run_date"] = pd.to_datetime(history["run_date"]).dt.strftime("%Y-%m-%d")
-    history = history.drop_duplicates("run_date", keep="last").sort_values("run_date")
-    return history.reset_index(drop=True)
+    frame = pd.DataFrame([row], columns=HISTORY_COLUMNS)
+    frame[NUMERIC_COLUMNS] = frame[NUMERIC_COLUMNS].apply(pd.to_numeric)
+    return frame

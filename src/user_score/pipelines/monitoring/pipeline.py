@@ -5,7 +5,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .history import combine_history, history_row
+from .history import history_row
 from .nodes import compute_drift
 from .performance import assess_performance
 from .report import build_report
@@ -79,14 +79,8 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=history_row,
                 inputs="monitoring_status",
-                outputs="monitoring_history_partitions",
+                outputs="monitoring_history",  # an upsert table: this run's row is added
                 name="record_monitoring_history",
-            ),
-            Node(
-                func=combine_history,
-                inputs="monitoring_history_partitions",
-                outputs="monitoring_history",
-                name="combine_monitoring_history",
             ),
             Node(
                 func=build_report,

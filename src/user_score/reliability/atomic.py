@@ -1,24 +1,28 @@
-"""Atomic local writes for every catalog dataset: write a temporary file, then rename.
+r"""Atomic writes for the project's datasets: a complete new file, or the previous one.
 
 Every kedro-datasets dataset writes through ``with self._fs.open(path, "w"/"wb")``
 (pandas CSV/Parquet, JSON, text, pickle, plotly, and each partition of a
-``PartitionedDataset``). :class:`AtomicLocalFileSystem` is fsspec's
-``LocalFileSystem`` whose write-mode ``open`` returns a file that
+``PartitionedDataset``). The project's dataset types (``user_score.datasets``,
+used by every file-writing catalog entry) mix in :class:`AtomicWrites`, which
+gives *that dataset instance* a file system whose plain write-mode ``open``
+is atomic:
 
-* writes to a hidden temporary file *in the target's own directory*
-  (``.<name>.tmp-<pid>-<random>.partial``), so the final rename never crosses
-  a file system;
-* on a clean exit of the ``with`` block (or an explicit ``close()``) flushes,
-  ``fsync``\\ s and ``os.replace``\\ s the temporary file onto the target — an
-  atomic rename on POSIX — then ``fsync``\\ s the directory;
-* on an exception inside the ``with`` block, or when it is garbage-collected
-  without being closed, deletes the temporary file and leaves the target as
-  it was.
+* local files -- :class:`AtomicLocalFileSystem`: fsspec's ``LocalFileSystem``
+  whose write handle writes a hidden temporary file *in the target's own
+  directory* (``.<name>.tmp-<pid>-<random>.partial``), and on a clean exit of
+  the ``with`` block flushes, ``fsync``\ s and ``os.replace``\ s it onto the
+  target (an atomic rename on POSIX), then ``fsync``\ s the directory. On an
+  exception inside the ``with`` block, or when the handle is garbage-collected
+  without being closed, it deletes the temporary file and leaves the target
+  as it was. A process killed mid-write (SIGKILL, power loss) leaves the
+  target untouched plus a hidden ``.partial`` file; the next write of the same
+  target removes such files whose writer process is gone.
+* S3 -- :class:`user_score.reliability.atomic_s3.AtomicS3FileSystem`: the
+  upload completes only on a clean exit and is aborted otherwise.
 
-A reader therefore sees either the previous complete file or the new complete
-file, never a truncated one. A process killed mid-write (SIGKILL, power loss)
-leaves the target untouched plus a hidden ``.partial`` file; the next write of
-the same target removes such files whose writer process is gone.
+Nothing is registered with fsspec and no live object changes class: other
+code in the same process (notebooks, kedro-viz, a plain ``fsspec.open``)
+keeps fsspec's own file systems.
 
 Why not ``fs.transaction``: fsspec's ``LocalFileOpener`` puts deferred files in
 the system temp directory (``tempfile.mkstemp()``) and commits with
@@ -26,16 +30,11 @@ the system temp directory (``tempfile.mkstemp()``) and commits with
 temp directory is on another file system; a transaction is also process-wide
 state on a cached file system instance, and Kedro calls no hook when
 ``catalog.save`` itself raises, so a failed save could leave it open.
-
-:func:`install_atomic_writes` registers the class for the ``file`` and
-``local`` protocols (and an S3 counterpart for ``s3``/``s3a``); the project
-hook :class:`user_score.hooks.AtomicWritesHook` calls it when a Kedro context
-is created. See ``docs/reliability.md``.
+See ``docs/reliability.md``.
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import logging
 import os
@@ -45,14 +44,13 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import fsspec
 from fsspec.implementations.local import LocalFileSystem, get_umask
 
 logger = logging.getLogger(__name__)
 
 TEMP_MARKER = ".tmp-"
 TEMP_SUFFIX = ".partial"
-_ATOMIC_MODES = {"w", "wb", "wt"}
+ATOMIC_MODES = {"w", "wb", "wt"}
 
 
 def temp_name_pattern(target_name: str) -> re.Pattern[str]:
@@ -175,7 +173,7 @@ class AtomicLocalFile(io.BufferedWriter):
 
 
 class AtomicTextFile(io.TextIOWrapper):
-    """Text wrapper that aborts the underlying :class:`AtomicLocalFile` on exceptions."""
+    """Text wrapper that aborts the underlying atomic binary handle on exceptions."""
 
     def close(self) -> None:
         """Flush the text buffer; if that fails (disk full), abort instead of committing."""
@@ -209,6 +207,8 @@ class AtomicLocalFileSystem(LocalFileSystem):
     inside an explicit fsspec transaction keep fsspec's behaviour.
     """
 
+    atomic_writes = True
+
     def open(
         self,
         path: str,
@@ -219,7 +219,7 @@ class AtomicLocalFileSystem(LocalFileSystem):
         **kwargs: Any,
     ) -> Any:
         if (
-            mode not in _ATOMIC_MODES
+            mode not in ATOMIC_MODES
             or compression is not None
             or self._intrans
             or kwargs.get("autocommit", True) is False
@@ -242,113 +242,36 @@ class AtomicLocalFileSystem(LocalFileSystem):
         return AtomicTextFile(handle, **text_kwargs)
 
 
-@functools.cache
-def _atomic_s3_filesystem_class() -> type | None:
-    """``s3fs.S3FileSystem`` whose plain writes commit only on a clean exit (None without s3fs).
+def atomic_filesystem(fs: Any) -> Any:
+    """The atomic counterpart of ``fs`` (same options), or ``fs`` if it has none.
 
-    An S3 object appears only when its upload completes, so a *kill* never
-    leaves a partial object. But s3fs completes the upload in ``close()``,
-    which the ``with`` block calls even when the serialiser raised half-way:
-    the partial content would be published. This subclass opens writes with
-    ``autocommit=False`` (always a multipart upload), completes the upload on a
-    clean exit and aborts it on an exception or when the handle is dropped.
+    Local and S3 file systems get :class:`AtomicLocalFileSystem` /
+    ``AtomicS3FileSystem`` built from the same storage options (fsspec caches
+    them like any file system); an atomic one is returned as it is. Any other
+    protocol (memory, gcs, ...) keeps its own file system, with a warning:
+    its writes are not made atomic here.
     """
-    try:
-        import s3fs
-        from s3fs.core import S3File
-    except ImportError:  # pragma: no cover - s3fs is a project dependency
-        return None
+    if isinstance(fs, AtomicLocalFileSystem) or getattr(fs, "atomic_writes", False):
+        return fs
+    if isinstance(fs, LocalFileSystem):
+        return AtomicLocalFileSystem(*fs.storage_args, **fs.storage_options)
+    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
+    if "s3" in protocols:
+        from .atomic_s3 import AtomicS3FileSystem
 
-    class AtomicS3File(S3File):
-        """S3 write handle: upload parts as usual, complete only if nothing failed."""
-
-        _abort = False
-
-        def discard(self) -> None:
-            self._abort = True
-            self.close()
-
-        def close(self) -> None:
-            if self.closed:
-                return
-            if self._abort:
-                with suppress(Exception):
-                    S3File.discard(self)  # abort the multipart upload
-                self.closed = True
-                return
-            try:
-                super().close()  # uploads the remaining parts; autocommit=False: no commit
-                self.commit()
-            except BaseException:
-                with suppress(Exception):
-                    S3File.discard(self)
-                raise
-
-        def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
-            if exc_type is not None:
-                self._abort = True
-            self.close()
-
-        def __del__(self) -> None:
-            with suppress(Exception):
-                if not self.closed:
-                    self.discard()
-
-    class AtomicS3FileSystem(s3fs.S3FileSystem):
-        """``S3FileSystem`` whose plain write-mode ``open`` publishes only complete objects."""
-
-        def open(
-            self,
-            path: str,
-            mode: str = "rb",
-            block_size: Any = None,
-            cache_options: Any = None,
-            compression: Any = None,
-            **kwargs: Any,
-        ) -> Any:
-            if (
-                mode not in _ATOMIC_MODES
-                or compression is not None
-                or self._intrans
-                or kwargs.get("autocommit", True) is False
-            ):
-                return super().open(
-                    path,
-                    mode=mode,
-                    block_size=block_size,
-                    cache_options=cache_options,
-                    compression=compression,
-                    **kwargs,
-                )
-            text_kwargs = {
-                k: kwargs.pop(k) for k in ("encoding", "errors", "newline") if k in kwargs
-            }
-            handle = self._open(
-                self._strip_protocol(path),
-                mode="wb",
-                block_size=block_size,
-                autocommit=False,
-                cache_options=cache_options,
-                **kwargs,
-            )
-            handle.__class__ = AtomicS3File  # same layout; adds commit-on-success only
-            if "b" in mode:
-                return handle
-            return AtomicTextFile(handle, **text_kwargs)
-
-    return AtomicS3FileSystem
+        return AtomicS3FileSystem(*fs.storage_args, **fs.storage_options)
+    logger.warning("Writes through %s are not atomic (no atomic counterpart)", type(fs).__name__)
+    return fs
 
 
-def install_atomic_writes() -> None:
-    """Make fsspec's local (``file``, ``local``) and S3 (``s3``, ``s3a``) writes atomic.
+class AtomicWrites:
+    """Mixin for a kedro-datasets type: this dataset's writes are atomic.
 
-    Idempotent; affects file systems created afterwards in this process.
+    ``class CSVDataset(AtomicWrites, kedro_datasets.pandas.CSVDataset)``: after
+    the dataset is built, its file system (kedro-datasets' ``_fs``) is replaced
+    by :func:`atomic_filesystem` of it. Only this instance is affected.
     """
-    for protocol in ("file", "local"):
-        if fsspec.get_filesystem_class(protocol) is not AtomicLocalFileSystem:
-            fsspec.register_implementation(protocol, AtomicLocalFileSystem, clobber=True)
-    atomic_s3 = _atomic_s3_filesystem_class()
-    if atomic_s3 is not None:
-        for protocol in ("s3", "s3a"):
-            if fsspec.get_filesystem_class(protocol) is not atomic_s3:
-                fsspec.register_implementation(protocol, atomic_s3, clobber=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fs = atomic_filesystem(self._fs)

@@ -7,17 +7,19 @@ Every catalog path is ``${globals:root}/...``; the ``s3`` environment only sets
   (registered in ``settings.py``) so ``root`` comes from ``USER_SCORE_S3_ROOT``.
   It reads only ``USER_SCORE_*`` variables: configuration can never pull a
   secret such as ``AWS_SECRET_ACCESS_KEY`` into parameters or the catalog.
-* :class:`S3StorageHook` -- when ``root`` is an ``s3://`` URL, it installs
-  fsspec defaults for *every* S3 file system the run creates (``s3_fs_args``
-  from ``globals.yml``: bounded timeouts and retries; plus the ``s3`` entry of
-  ``credentials.yml`` if there is one), so no dataset needs its own
-  ``credentials:``/``fs_args:`` and datasets added later are covered too.
-  Before the pipeline runs it checks that the bucket answers with these
-  credentials, so a wrong key or an unreachable endpoint stops the run before
-  any node runs or any output is written.
+* :func:`configure_storage` (called by :class:`user_score.hooks.StorageHook`
+  when the context is created) -- when ``root`` is an ``s3://`` URL, it
+  installs fsspec's configuration defaults for the ``s3`` protocol
+  (``s3_fs_args`` from ``globals.yml``: bounded timeouts and retries; plus the
+  ``s3`` entry of ``credentials.yml`` if there is one), so no dataset needs its
+  own ``credentials:``/``fs_args:`` and datasets added later are covered too.
+* :func:`check_s3_access` (called before the pipeline runs) -- checks that the
+  bucket answers with these credentials, so a wrong key or an unreachable
+  endpoint stops the run before any node runs or any output is written.
 * :func:`storage_error` -- turns an authentication or connection failure of a
-  dataset into a :class:`StorageAccessError` naming the endpoint and bucket
-  (used by :class:`user_score.catalog.ContractDataCatalog`).
+  dataset into a :class:`StorageAccessError` naming the endpoint, the bucket
+  and what was being done (used by :class:`user_score.catalog.ContractDataCatalog`
+  and the run leases).
 
 Credentials: the ``s3`` entry of ``conf/s3/credentials.yml`` or
 ``conf/local/credentials.yml`` (both git-ignored; example in
@@ -39,7 +41,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import fsspec.config
-from kedro.framework.hooks import hook_impl
 from kedro.io.core import DatasetError
 
 logger = logging.getLogger(__name__)
@@ -114,14 +115,16 @@ def configure_s3(
 
 
 def clear_s3_instances() -> None:
-    """Forget cached S3 file systems (s3fs's and any registered subclass's).
+    """Forget cached S3 file systems (s3fs's, the project's and any registered class's).
 
     fsspec caches instances by constructor arguments only, so an instance made
     under other ``AWS_*`` variables would otherwise be reused.
     """
     import s3fs
 
-    classes = {s3fs.S3FileSystem}
+    from .atomic_s3 import AtomicS3FileSystem
+
+    classes = {s3fs.S3FileSystem, AtomicS3FileSystem}
     for protocol in S3_PROTOCOLS:
         with contextlib.suppress(Exception):
             classes.add(fsspec.get_filesystem_class(protocol))
@@ -129,18 +132,17 @@ def clear_s3_instances() -> None:
         cls.clear_instance_cache()
 
 
-def _s3_filesystem() -> Any:
-    import s3fs
+def s3_filesystem() -> Any:
+    """The project's S3 file system with the run's defaults (bounded retries)."""
+    from .atomic_s3 import AtomicS3FileSystem
 
-    fs = fsspec.filesystem("s3")
-    assert isinstance(fs, s3fs.S3FileSystem)
-    return fs
+    return AtomicS3FileSystem()
 
 
 def endpoint_of(fs: Any = None) -> str:
     """The endpoint an S3 file system talks to (never raises)."""
     try:
-        fs = fs if fs is not None else _s3_filesystem()
+        fs = fs if fs is not None else s3_filesystem()
         fs.connect()
         return str(fs.s3.meta.endpoint_url)
     except Exception:
@@ -163,33 +165,46 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
+def _failure_kinds() -> list[tuple[tuple[type, ...], str]]:
+    """(exception types, kind) of the failures :func:`storage_error` translates, in order."""
+    import asyncio
+
+    import aiohttp
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError, NoCredentialsError, ReadTimeoutError
+    from fsspec.exceptions import FSTimeoutError
+
+    return [
+        ((NoCredentialsError,), "no credentials"),
+        ((PermissionError,), "authentication failed"),
+        ((ReadTimeoutError, FSTimeoutError, asyncio.TimeoutError), "endpoint not answering"),
+        ((BotoConnectionError, ConnectionRefusedError), "endpoint unreachable"),
+        ((HTTPClientError, ConnectionError, aiohttp.ClientError), "connection lost"),
+    ]
+
+
 def _describe(exc: BaseException) -> tuple[str, str] | None:
     """(kind, short reason) for an authentication or connection failure, else None."""
-    from botocore.exceptions import (
-        ConnectionError as BotoConnectionError,
-    )
-    from botocore.exceptions import (
-        NoCredentialsError,
-        ReadTimeoutError,
-    )
-
+    kinds = _failure_kinds()
     for cause in _causes(exc):
-        if isinstance(cause, NoCredentialsError):
-            return "no credentials", "no S3 credentials were found"
-        if isinstance(cause, PermissionError):
+        kind = next((kind for types, kind in kinds if isinstance(cause, types)), None)
+        if kind == "no credentials":
+            return kind, "no S3 credentials were found"
+        if kind == "authentication failed":
             code = getattr(getattr(cause, "__cause__", None), "response", {}) or {}
             error_code = (code.get("Error") or {}).get("Code") or "AccessDenied"
-            return "authentication failed", f"{error_code}: {cause}"
-        if isinstance(cause, BotoConnectionError | ReadTimeoutError):
-            return "endpoint unreachable", f"{type(cause).__name__}: {cause}"
+            return kind, f"{error_code}: {cause}"
+        if kind is not None:
+            return kind, f"{type(cause).__name__}: {cause}"
     return None
 
 
 def _hint(kind: str) -> str:
-    if kind == "endpoint unreachable":
+    if kind in ("endpoint unreachable", "endpoint not answering", "connection lost"):
         return (
             "Check AWS_ENDPOINT_URL_S3 (or client_kwargs.endpoint_url in credentials.yml) "
-            "and the network; timeouts and retries are s3_fs_args in conf/s3/globals.yml."
+            "and the network; timeouts and retries are s3_fs_args in conf/s3/globals.yml. "
+            "Outputs are published whole or not at all: run again when the store answers."
         )
     return (
         "Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the 's3' entry of "
@@ -198,9 +213,17 @@ def _hint(kind: str) -> str:
 
 
 def storage_error(
-    exc: BaseException, location: str | None, dataset: str | None = None, fs: Any = None
+    exc: BaseException,
+    location: str | None,
+    dataset: str | None = None,
+    fs: Any = None,
+    operation: str | None = None,
 ) -> StorageAccessError | None:
-    """A clear :class:`StorageAccessError` if ``exc`` is an S3 auth/connection failure."""
+    """A clear :class:`StorageAccessError` if ``exc`` is an S3 auth/connection failure.
+
+    It names the endpoint, the bucket, the dataset or object, and what was
+    being done (``operation``: "saving", "loading", "taking the run lease", ...).
+    """
     target = split_s3_url(location or "")
     if target is None:
         return None
@@ -210,8 +233,10 @@ def storage_error(
     kind, reason = described
     bucket, _ = target
     what = f"dataset '{dataset}' ({location})" if dataset else location
+    during = f" while {operation}" if operation else ""
     return StorageAccessError(
-        f"S3 {kind}: endpoint {endpoint_of(fs)}, bucket '{bucket}', {what}: {reason}. {_hint(kind)}"
+        f"S3 {kind}{during}: endpoint {endpoint_of(fs)}, bucket '{bucket}', {what}: {reason}. "
+        f"{_hint(kind)}"
     )
 
 
@@ -221,7 +246,7 @@ def check_s3_access(root: str) -> None:
     if target is None:
         return
     bucket, prefix = target
-    fs = _s3_filesystem()
+    fs = s3_filesystem()
     try:
         fs.call_s3(
             "list_objects_v2", Bucket=bucket, Prefix=f"{prefix}/" if prefix else "", MaxKeys=1
@@ -232,7 +257,7 @@ def check_s3_access(root: str) -> None:
             f"(root {root}). Create it or set USER_SCORE_S3_ROOT."
         ) from exc
     except Exception as exc:
-        error = storage_error(exc, root, fs=fs)
+        error = storage_error(exc, root, fs=fs, operation="checking the storage root")
         if error is None:
             raise
         raise error from exc
@@ -258,41 +283,30 @@ def _load_local_credentials(conf_local: Path) -> dict[str, Any]:
             OmegaConf.clear_resolver("oc.env")
 
 
-def _credentials(context: Any) -> dict[str, Any] | None:
+def s3_credentials(config_loader: Any, project_path: Path) -> dict[str, Any] | None:
     """The ``s3`` entry of the run environment's credentials, else of ``conf/local``."""
     from kedro.config import MissingConfigException
 
     try:
-        entry = context.config_loader["credentials"].get(CREDENTIALS_KEY)
+        entry = config_loader["credentials"].get(CREDENTIALS_KEY)
     except MissingConfigException:
         entry = None
     if entry is None:
-        local = Path(context.project_path) / "conf" / "local"
+        local = Path(project_path) / "conf" / "local"
         entry = _load_local_credentials(local).get(CREDENTIALS_KEY)
     if entry is not None and not isinstance(entry, Mapping):
         raise ValueError(f"credentials entry '{CREDENTIALS_KEY}' must be a mapping of s3fs options")
     return dict(entry) if entry else None
 
 
-class S3StorageHook:
-    """Applies the ``s3`` environment's storage settings; no-op when ``root`` is local."""
-
-    def __init__(self) -> None:
-        self.root: str | None = None
-
-    @hook_impl
-    def after_context_created(self, context: Any) -> None:
-        config = context.config_loader["globals"]
-        root = str(config.get("root", ""))
-        credentials = _credentials(context) if split_s3_url(root) else None
-        clear_s3_instances()
-        on_s3 = configure_s3(root, config.get("s3_fs_args"), credentials)
-        self.root = root if on_s3 else None
-        if on_s3:
-            source = "credentials.yml entry 's3'" if credentials else "the AWS default chain"
-            logger.info("Storage root %s (credentials from %s)", root, source)
-
-    @hook_impl
-    def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
-        if self.root:
-            check_s3_access(self.root)
+def configure_storage(config_loader: Any, project_path: Path) -> str | None:
+    """Apply the environment's storage settings; the S3 root, or ``None`` when it is local."""
+    config = config_loader["globals"]
+    root = str(config.get("root", ""))
+    credentials = s3_credentials(config_loader, project_path) if split_s3_url(root) else None
+    clear_s3_instances()
+    if not configure_s3(root, config.get("s3_fs_args"), credentials):
+        return None
+    source = "credentials.yml entry 's3'" if credentials else "the AWS default chain"
+    logger.info("Storage root %s (credentials from %s)", root, source)
+    return root

