@@ -149,3 +149,14 @@ def test_raw_and_batch_rows_give_the_same_reasons_for_the_rules_they_share(schem
         "date: not_cancelled; developers: list_string; genres: list_string; "
         "meta_score: number_in_range(0,100)",
     ]
+
+
+def test_a_table_level_rule_gives_one_reason_per_row_not_one_per_column():
+    """pandera reports a dataframe check's failure once per column: 9 copies of one reason."""
+    bad_platform = {**_GOOD_RAW_ROW, "platform": "???", "link": "/game/nowhere/x"}
+    frame = pd.DataFrame([_GOOD_RAW_ROW, bad_platform, {**bad_platform, "meta_score": "101"}])
+    assert row_failures(frame, RawGameRow).tolist() == [
+        "",
+        "platform: recognised_or_repairable_from_link",
+        "meta_score: number_in_range(0,100); platform: recognised_or_repairable_from_link",
+    ]

@@ -31,10 +31,12 @@ def row_failures(frame: pd.DataFrame, schema: type[pa.DataFrameModel]) -> pd.Ser
         if not file_level.empty:
             raise
         # Column-level rules read "column: rule"; table-level rules are named
-        # "column: rule" themselves (e.g. "platform: recognised_or_...").
+        # "column: rule" themselves (e.g. "platform: recognised_or_..."), and pandera
+        # reports their failure once per column of the row: one label per row for them.
         checks = row_level["check"].astype(str)
         columns = row_level["column"]
-        labels = (columns.astype(str) + ": " + checks).where(columns.notna(), checks)
+        table_level = row_level["schema_context"].eq("DataFrameSchema") | columns.isna()
+        labels = checks.where(table_level, columns.astype(str) + ": " + checks)
         per_row = (
             pd.DataFrame({"index": row_level["index"].to_numpy(), "label": labels.to_numpy()})
             .drop_duplicates()
