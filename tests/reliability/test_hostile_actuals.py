@@ -119,6 +119,16 @@ def test_bad_label_rows_are_quarantined_with_a_reason(case, tmp_path):
         assert reason in quarantined["reason"].item()
 
 
+@pytest.mark.parametrize(
+    "line", [b"g9,2024-03-09,7.5,surplus\n", b"g9,2024-03-09"], ids=["long", "short"]
+)
+def test_a_row_with_too_few_or_too_many_fields_is_quarantined(line, tmp_path):
+    labels, quarantined, intake = select(tmp_path, csv_bytes(GOOD) + line)
+    assert_accounted(labels, quarantined, intake)
+    assert labels["id"].tolist() == ["g1", "g2"]
+    assert quarantined["reason"].tolist() == ["row: field_count"]
+
+
 def test_header_only_duplicates_bom_and_extra_columns(tmp_path):
     labels, quarantined, intake = select(tmp_path / "a", csv_bytes([]))
     assert (len(labels), len(quarantined), intake["rows_in"]) == (0, 0, 0)  # no labels yet

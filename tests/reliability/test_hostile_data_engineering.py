@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog, ContractViolationError, DatasetReadError
 from user_score.contracts import RAW_COLUMNS, GamesClean, ModelInputTable
+from user_score.datasets import FIELD_COUNT_ERROR
 from user_score.pipelines.data_engineering.nodes import (
     build_quarantine,
     clean_games,
@@ -116,6 +117,11 @@ FILE_CASES: dict[str, tuple[bytes, type[Exception], list[str]]] = {
         csv_text(TWO_GOOD, sep=";").encode(),
         ContractViolationError,
         ["required column is missing", "title"],
+    ),
+    "semicolon separated, commas in the lists": (
+        csv_text([good_row(), good_row(developers="['Nintendo', 'Retro']")], sep=";").encode(),
+        ContractViolationError,
+        ["required column is missing", "title", "genres"],
     ),
     "tab separated": (
         csv_text(TWO_GOOD, sep="\t").encode(),
@@ -227,8 +233,28 @@ def test_each_bad_row_is_quarantined_with_its_reason(case, tmp_path):
         assert result["summary"]["quarantine_reasons"] == dict.fromkeys(reasons, 1)
         # The row is kept unchanged, so it can be inspected and replayed.
         original = {k: ("" if v is None else v) for k, v in rows[-1].items()}
-        kept = quarantine.drop(columns=["reason", "source_row"]).fillna("").iloc[0].to_dict()
+        kept = quarantine.drop(columns=["reason", "source_row", FIELD_COUNT_ERROR])
+        kept = kept.fillna("").iloc[0].to_dict()
         assert kept == original
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'80,Cut Short,Switch,"Feb 12, 2021",8.1',  # a truncated last line
+        b'80,Too Long,Switch,"Feb 12, 2021",8.1,/game/switch/too-long,E,[],[],surplus\n',
+        b'80,Zelda, Link,Switch,"Feb 12, 2021",8.1,/game/switch/zelda,E,[],[]\n',
+    ],
+    ids=["short", "long", "unquoted comma"],
+)
+def test_a_row_with_too_few_or_too_many_fields_is_quarantined(line, tmp_path):
+    path = tmp_path / "games.csv"
+    path.write_bytes(csv_text(TWO_GOOD).encode() + line)
+    result = process(load_raw(path))
+    assert_accounted(result, rows_in=3)
+    assert result["summary"]["rows_clean"] == 2
+    assert result["quarantine"]["reason"].tolist() == ["row: field_count"]
+    assert result["quarantine"]["source_row"].tolist() == [2]
 
 
 def test_duplicate_and_extra_columns_are_handled(tmp_path):

@@ -10,6 +10,7 @@ reason per quarantined row and no id scored twice.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,11 @@ FILE_CASES: dict[str, tuple[bytes, type[Exception], list[str]]] = {
         ContractViolationError,
         ["required column is missing", "platform"],
     ),
+    "semicolon separated, commas in the lists": (
+        csv_bytes([row(), row(id="r2", developers="['Nintendo', 'Retro']")], sep=";"),
+        ContractViolationError,
+        ["required column is missing", "platform", "meta_score", "genres"],
+    ),
     "tab separated": (
         csv_bytes(TWO, sep="\t"),
         ContractViolationError,
@@ -156,6 +162,20 @@ def test_bad_batch_files_fail_with_one_clear_error(case, tmp_path, trained_model
         assert fragment in message, message
 
 
+@pytest.mark.parametrize(
+    "case", ["no header", "JSON", "HTML error page", "semicolon separated, commas in the lists"]
+)
+def test_every_missing_column_is_named(case, tmp_path, trained_model):
+    """Kedro shows at most 5 examples of a failure: the 8 missing columns must all be named."""
+    path = tmp_path / "input.csv"
+    path.write_bytes(FILE_CASES[case][0])
+    with pytest.raises(ContractViolationError) as caught:
+        score(load_batch(path), trained_model)
+    named = re.search(r"required column is missing: (.+?) —", str(caught.value))
+    assert named, str(caught.value)
+    assert named.group(1).split(", ") == COLUMNS
+
+
 ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "null id": ({"id": ""}, "id: not_nullable"),
     "meta_score text": ({"meta_score": "great"}, "meta_score: number_in_range(0,100)"),
@@ -191,6 +211,40 @@ def test_each_bad_batch_row_is_quarantined_with_its_reason(case, trained_model):
     else:
         assert len(quarantine) == 1
         assert reason in quarantine["reason"].item()
+
+
+FIELD_COUNT_CASES: dict[str, bytes] = {
+    # The issue's row, cut after the first digit of meta_score and without a final newline:
+    # it used to be scored with meta_score 9 and no esrb_rating, developers or genres.
+    "truncated last line": b"cut,Star Quest,Switch,2019-06-14,9",
+    "short row": b"short,Star Quest,Switch,2019-06-14,92,E\n",
+    "one field": b"lonely\n",
+    "long row": b"long,Star Quest,Switch,2021-02-12,80,E,['Nintendo'],['Action'],surplus\n",
+    "unquoted comma in a title": b"comma,Zelda, Link,Switch,2021-02-12,80,E,['Nintendo'],[]\n",
+}
+
+
+@pytest.mark.parametrize("case", list(FIELD_COUNT_CASES))
+def test_a_row_with_too_few_or_too_many_fields_is_quarantined(case, trained_model):
+    result = score_bytes(csv_bytes(TWO) + FIELD_COUNT_CASES[case], trained_model)
+    assert_accounted(result)
+    assert result["scoring_summary"]["rows_in"] == 3
+    assert result["predictions@csv"]["id"].tolist() == ["r1", "r2"]
+    quarantine = result["scoring_quarantine"]
+    assert len(quarantine) == 1 and "row: field_count" in quarantine["reason"].item()
+    assert quarantine["source_row"].item() == 2
+
+
+def test_every_row_one_field_too_many_is_not_shifted_into_the_columns(trained_model):
+    """pandas takes the first field as the index when every row has one field more than the
+    header: every value would move one column to the left (id <- title, ...)."""
+    lines = csv_bytes(TWO).decode().splitlines()
+    content = "\n".join([lines[0], *(line + ",extra" for line in lines[1:])]) + "\n"
+    result = score_bytes(content.encode(), trained_model)
+    assert_accounted(result)
+    assert result["scoring_summary"]["rows_scored"] == 0
+    assert result["scoring_quarantine"]["id"].tolist() == ["r1", "r2"]
+    assert (result["scoring_quarantine"]["reason"] == "row: field_count").all()
 
 
 def test_duplicate_ids_are_never_scored(trained_model):

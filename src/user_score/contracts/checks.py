@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
+from user_score.datasets.field_count_csv import FIELD_COUNT_ERROR
 from user_score.features import map_unique, parse_list_string, parse_release_dates, per_unique
 
 MAX_TITLE_LENGTH = 300
@@ -25,6 +26,8 @@ MAX_LIST_STRING_LENGTH = 2_000
 #: A numeric column must parse for at least this share of its non-null cells;
 #: below it the column is taken to be mislabelled and the file is rejected.
 MIN_NUMERIC_SHARE = 0.5
+#: Quarantine reason of a row whose field count differs from the file header's.
+FIELD_COUNT_RULE = "row: field_count"
 
 
 def is_numeric_column(series: pd.Series) -> bool:
@@ -131,3 +134,21 @@ def number_in_range_check(*fields: str, low: int, high: int) -> classmethod:
         f"Null or a number within {low}-{high}.",
         partial(is_number_in_range, low=low, high=high),
     )(*fields)
+
+
+def field_count_check() -> classmethod:
+    """Table check ``row: field_count``: the row had as many fields as the file's header.
+
+    Reads the column :data:`~user_score.datasets.field_count_csv.FIELD_COUNT_ERROR` that
+    :class:`~user_score.datasets.FieldCountCSVDataset` adds (a frame without it passes).
+    """
+
+    def check(cls: type, frame: pd.DataFrame) -> pd.Series:
+        if FIELD_COUNT_ERROR not in frame:
+            return pd.Series(True, index=frame.index)
+        return frame[FIELD_COUNT_ERROR].isna()
+
+    return pa.dataframe_check(
+        name=FIELD_COUNT_RULE,
+        description="As many fields as the header (a truncated or shifted row is not read).",
+    )(check)

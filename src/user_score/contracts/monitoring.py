@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from user_score.contracts.checks import iso_date_check, number_in_range_check
+from user_score.contracts.checks import field_count_check, iso_date_check, number_in_range_check
 
 
 class Actuals(pa.DataFrameModel):
@@ -34,6 +34,7 @@ class Actuals(pa.DataFrameModel):
 
     event_date_format = iso_date_check("event_date")
     score_range = number_in_range_check("real_user_score", low=0, high=10)
+    field_count = field_count_check()
 
 
 class MonitoredPredictions(pa.DataFrameModel):

@@ -13,6 +13,7 @@ from pandera.typing import Series
 
 from user_score.contracts.checks import (
     MAX_TITLE_LENGTH,
+    field_count_check,
     list_string_check,
     not_cancelled_check,
     number_in_range_check,
@@ -110,6 +111,7 @@ class BatchInputRow(pa.DataFrameModel):
     date_format = release_date_format_check("date")
     not_cancelled = not_cancelled_check("date")
     list_strings = list_string_check("developers", "genres")
+    field_count = field_count_check()
 
 
 class Predictions(pa.DataFrameModel):

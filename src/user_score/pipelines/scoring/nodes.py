@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from user_score.contracts import BATCH_COLUMNS, BatchInputRow, split_by_contract
+from user_score.datasets import FIELD_COUNT_ERROR
 from user_score.features import build_features, parse_raw_games
 from user_score.model import INPUT_FEATURES
 
@@ -38,7 +39,9 @@ PREDICTION_COLUMNS: list[str] = [
     "features_hash",
 ]
 SCORED_FEATURE_COLUMNS: list[str] = ["id", *INPUT_FEATURES]
-QUARANTINE_COLUMNS: list[str] = ["source_row", *BATCH_COLUMNS, "reason"]
+#: A quarantined row: where it was, its values as read, why, and (for a row whose field
+#: count differs from the header's) what was wrong with its fields.
+QUARANTINE_COLUMNS: list[str] = ["source_row", *BATCH_COLUMNS, "reason", FIELD_COUNT_ERROR]
 
 
 def check_run_date(run_date: Any) -> str:
@@ -59,6 +62,8 @@ def validate_batch_input(
 
     Columns other than the eight batch columns (for example a leaked
     ``user_score``) are dropped here and never reach features or the model.
+    A row with more or fewer fields than the header (marked by the
+    ``batch_input`` dataset) is quarantined as ``row: field_count``.
     An id that occurs several times is ambiguous: *every* copy is quarantined
     (``id: unique``), so no id is ever scored twice or attributed to the wrong row.
 
@@ -74,10 +79,11 @@ def validate_batch_input(
     """
     started = time.perf_counter()
     run_date = check_run_date(params["run_date"])
-    ignored = [column for column in batch_input.columns if column not in BATCH_COLUMNS]
+    read = [*BATCH_COLUMNS, FIELD_COUNT_ERROR]
+    ignored = [column for column in batch_input.columns if column not in read]
     if ignored:
         logger.warning("batch_input %s: ignoring extra columns %s", run_date, ignored)
-    rows = batch_input.loc[:, list(BATCH_COLUMNS)].reset_index(drop=True)
+    rows = batch_input.reindex(columns=read).reset_index(drop=True)
     rows.insert(0, "source_row", np.arange(len(rows), dtype="int64"))
     with warnings.catch_warnings():
         # pandera warns when a custom check returns a frame-length boolean; harmless.
@@ -95,7 +101,7 @@ def validate_batch_input(
         "ignored_columns": ignored,
         "validation_seconds": time.perf_counter() - started,
     }
-    return valid, rejected, intake
+    return valid.drop(columns=FIELD_COUNT_ERROR), rejected, intake
 
 
 def build_scoring_features(valid_rows: pd.DataFrame) -> pd.DataFrame:
