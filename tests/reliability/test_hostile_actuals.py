@@ -21,12 +21,21 @@ from hypothesis import strategies as st
 
 from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog
+from user_score.params import RunDate
+from user_score.pipelines.monitoring.params import MonitoringParams
 from user_score.pipelines.monitoring.windows import select_labels
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENTRY = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_01_raw.yml").read_text())["actuals"]
 RUN_DATE = "2024-03-10"
-PARAMS = {"run_date": RUN_DATE, "window_days": 7, "lookback_days": 90}
+PARAMS = MonitoringParams.model_validate(
+    {
+        **yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_monitoring.yml").read_text())[
+            "monitoring"
+        ],
+        "fail_on": "none",
+    }
+)
 COLUMNS = ["id", "event_date", "real_user_score"]
 
 
@@ -47,7 +56,7 @@ def select(root: Path, content: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict
     catalog = ContractDataCatalog.from_config(
         {"actuals": {**ENTRY, "path": str(root / "prod" / "actuals")}}
     )
-    return select_labels(catalog.load("actuals"), PARAMS)
+    return select_labels(catalog.load("actuals"), RunDate(RUN_DATE), PARAMS)
 
 
 def assert_accounted(labels: pd.DataFrame, quarantined: pd.DataFrame, intake: dict) -> None:

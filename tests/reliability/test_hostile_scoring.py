@@ -24,14 +24,16 @@ from hypothesis import strategies as st
 from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog, ContractViolationError, DatasetReadError
 from user_score.contracts import Predictions
+from user_score.params import RunDate
 from user_score.pipelines.scoring import create_pipeline
+from user_score.pipelines.scoring.params import ScoringParams
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENTRY = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_01_raw.yml").read_text())["batch_input"]
-PARAMS = {
-    **yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_scoring.yml").read_text())["scoring"],
-    "run_date": "2021-06-01",
-}
+PARAMS = ScoringParams.model_validate(
+    yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_scoring.yml").read_text())["scoring"]
+)
+RUN_DATE = RunDate("2021-06-01")
 COLUMNS = ["id", "title", "platform", "date", "meta_score", "esrb_rating", "developers", "genres"]
 CLEAR_ERRORS = (ContractViolationError, DatasetReadError)
 
@@ -65,7 +67,12 @@ def load_batch(path: Path) -> pd.DataFrame:
 
 def score(batch: pd.DataFrame, model: Any) -> dict[str, Any]:
     """Run every node of the scoring pipeline in order, in memory."""
-    data: dict[str, Any] = {"batch_input": batch, "model": model, "params:scoring": PARAMS}
+    data: dict[str, Any] = {
+        "batch_input": batch,
+        "model": model,
+        "params:run_date": RUN_DATE,
+        "params:scoring": PARAMS,
+    }
     for node in create_pipeline().nodes:  # topologically sorted
         data.update(node.run({name: data[name] for name in node.inputs}))
     if len(data["predictions@csv"]):

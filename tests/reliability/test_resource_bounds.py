@@ -17,11 +17,15 @@ import pandas as pd
 import pytest
 
 from tests.reliability.conftest import batch_frame
+from user_score.params import RunDate
 from user_score.pipelines.scoring.nodes import (
     build_scoring_features,
     predict_batch,
     validate_batch_input,
 )
+from user_score.pipelines.scoring.params import ScoringParams
+
+RUN_DATE = RunDate("2021-07-01")
 
 
 class SpyModel:
@@ -40,8 +44,7 @@ class SpyModel:
 
 
 def _features(rows: int) -> pd.DataFrame:
-    params = {"run_date": "2021-07-01"}
-    valid, _, _ = validate_batch_input(batch_frame(rows, seed=3).astype(str), params)
+    valid, _, _ = validate_batch_input(batch_frame(rows, seed=3).astype(str), RUN_DATE)
     return build_scoring_features(valid)
 
 
@@ -49,13 +52,13 @@ def test_the_model_never_sees_more_than_chunk_size_rows(trained_model):
     features = _features(2_300)
     spy = SpyModel(trained_model)
     chunked, _, report = predict_batch(
-        features.copy(), spy, {"run_date": "2021-07-01", "chunk_size": 500}
+        features.copy(), spy, RUN_DATE, ScoringParams(chunk_size=500)
     )
     assert max(spy.calls) <= 500
     assert sum(spy.calls) == len(features) == report["rows_scored"]
 
     whole, _, _ = predict_batch(
-        features.copy(), trained_model, {"run_date": "2021-07-01", "chunk_size": 10**9}
+        features.copy(), trained_model, RUN_DATE, ScoringParams(chunk_size=10**9)
     )
     pd.testing.assert_frame_equal(chunked, whole)  # chunking changes nothing
 

@@ -11,6 +11,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
+from tests.conftest import data_files
 from tests.pipelines.scoring.conftest import batch_frame, batch_row
 from user_score.catalog import ContractViolationError, DatasetReadError
 
@@ -69,6 +70,31 @@ def test_scoring_a_day_and_rerunning_it_replaces_the_outputs(project_with_model,
     assert predictions_file.read_bytes() == first  # replaced by identical content, no append
     for folder in ("predictions", "features"):
         assert len(list((project / "data/prod" / folder / f"dt={DAY}").iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    ("runtime_params", "named"),
+    [
+        # used to score the default day's batch into its folder with 2021-03-05 inside
+        ({"scoring": {"run_date": "2021-03-05"}}, ["scoring", "run_date", "Extra inputs"]),
+        ({"run_date": "2021-02-30"}, ["run_date", "real calendar day", "2021-02-30"]),
+        ({"run_date": "21-3-1"}, ["run_date", "YYYY-MM-DD", "21-3-1"]),
+        ({"run_date": 20210301}, ["run_date", "YYYY-MM-DD"]),
+        ({"scoring": {"chunk_size": "abc"}}, ["scoring", "chunk_size"]),
+        ({"scoring": {"chunk_size": 0}}, ["scoring", "chunk_size"]),
+    ],
+    ids=["scoring.run_date", "impossible day", "short form", "number", "chunk_size text", "zero"],
+)
+def test_a_wrong_parameter_is_refused_naming_it_and_nothing_is_written(
+    project_with_model, kedro_run, runtime_params, named
+):
+    write_batch(project_with_model, batch_frame(batch_row()))
+    before = data_files(project_with_model)
+    with pytest.raises(Exception) as error:
+        kedro_run(project_with_model, pipeline_name="scoring", runtime_params=runtime_params)
+    for fragment in named:
+        assert fragment in str(error.value), str(error.value)
+    assert data_files(project_with_model) == before
 
 
 def test_a_missing_partition_stops_the_run_naming_the_file(project_with_model, kedro_run):

@@ -19,28 +19,19 @@ import numpy as np
 import pandas as pd
 
 from user_score.contracts import Actuals, MonitoredPredictions, split_by_contract
+from user_score.params import RunDate
+
+from .params import MonitoringParams
 
 logger = logging.getLogger(__name__)
 
 PARTITION_DATE = re.compile(r"dt=(\d{4}-\d{2}-\d{2})")
 
 
-def run_day(params: Mapping[str, Any]) -> pd.Timestamp:
-    """The monitored day (``params:monitoring.run_date``, ``YYYY-MM-DD``)."""
-    text = str(params["run_date"])
-    try:
-        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
-    except ValueError as exc:
-        raise ValueError(f"run_date must be YYYY-MM-DD, got {text!r}") from exc
-
-
-def window_bounds(params: Mapping[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day of the monitoring window (inclusive)."""
-    end = run_day(params)
-    days = int(params["window_days"])
-    if days < 1:
-        raise ValueError(f"window_days must be >= 1, got {days}")
-    return end - pd.Timedelta(days=days - 1), end
+def window_bounds(run_date: RunDate, params: MonitoringParams) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the monitoring window (inclusive): ``run_date`` is the last."""
+    end = run_date.day
+    return end - pd.Timedelta(days=params.window_days - 1), end
 
 
 def partition_day(key: str) -> pd.Timestamp | None:
@@ -88,7 +79,9 @@ def load_partitions(
 
 
 def select_predictions(
-    predictions_partitions: Mapping[str, Callable[[], pd.DataFrame]], params: dict[str, Any]
+    predictions_partitions: Mapping[str, Callable[[], pd.DataFrame]],
+    run_date: RunDate,
+    params: MonitoringParams,
 ) -> pd.DataFrame:
     """Every prediction of the look-back period (window + late labels), checked.
 
@@ -97,8 +90,8 @@ def select_predictions(
             run for those days), naming the dates; or a partition breaks the
             ``MonitoredPredictions`` contract.
     """
-    first, last = window_bounds(params)
-    lookback = last - pd.Timedelta(days=int(params["lookback_days"]))
+    first, last = window_bounds(run_date, params)
+    lookback = last - pd.Timedelta(days=params.lookback_days)
     frame = load_partitions(
         predictions_partitions,
         min(lookback, first),
@@ -130,7 +123,9 @@ def select_predictions(
 
 
 def select_features(
-    features_partitions: Mapping[str, Callable[[], pd.DataFrame]], params: dict[str, Any]
+    features_partitions: Mapping[str, Callable[[], pd.DataFrame]],
+    run_date: RunDate,
+    params: MonitoringParams,
 ) -> pd.DataFrame:
     """Scored features (``id`` + model input features) of the window and the days before.
 
@@ -138,8 +133,8 @@ def select_features(
     also needs the features of predictions made up to ``label_delay_max_days``
     before the window, whose labels arrive in it.
     """
-    first, last = window_bounds(params)
-    start = first - pd.Timedelta(days=int(params["label_delay_max_days"]))
+    first, last = window_bounds(run_date, params)
+    start = first - pd.Timedelta(days=params.label_delay_max_days)
     frame = load_partitions(features_partitions, start, last, "scored features", required=["id"])
     frame["in_window"] = frame["partition_date"].between(first, last)
     logger.info(
@@ -149,7 +144,9 @@ def select_features(
 
 
 def select_labels(
-    actuals_partitions: Mapping[str, Callable[[], pd.DataFrame]], params: dict[str, Any]
+    actuals_partitions: Mapping[str, Callable[[], pd.DataFrame]],
+    run_date: RunDate,
+    params: MonitoringParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Labels of the look-back period: contract-checked and de-duplicated.
 
@@ -163,8 +160,8 @@ def select_labels(
         with ``in_window`` (arrived in the window); ``intake`` accounts for
         every row: ``rows_in = labels + quarantined + duplicates_removed``.
     """
-    first, last = window_bounds(params)
-    lookback = last - pd.Timedelta(days=int(params["lookback_days"]))
+    first, last = window_bounds(run_date, params)
+    lookback = last - pd.Timedelta(days=params.lookback_days)
     columns = list(Actuals.to_schema().columns)
     raw = load_partitions(
         actuals_partitions, min(lookback, first), last, "actuals", required=columns

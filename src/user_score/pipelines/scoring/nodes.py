@@ -13,7 +13,6 @@ once per *distinct* value, and the model is called on chunks of
 from __future__ import annotations
 
 import logging
-import re
 import time
 import warnings
 from typing import Any
@@ -25,10 +24,12 @@ from user_score.contracts import BATCH_COLUMNS, BatchInputRow, split_by_contract
 from user_score.datasets import FIELD_COUNT_ERROR
 from user_score.features import build_features, parse_raw_games
 from user_score.model import INPUT_FEATURES
+from user_score.params import RunDate
+
+from .params import ScoringParams
 
 logger = logging.getLogger(__name__)
 
-ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PREDICTION_COLUMNS: list[str] = [
     "id",
     "prediction_date",
@@ -44,19 +45,8 @@ SCORED_FEATURE_COLUMNS: list[str] = ["id", *INPUT_FEATURES]
 QUARANTINE_COLUMNS: list[str] = ["source_row", *BATCH_COLUMNS, "reason", FIELD_COUNT_ERROR]
 
 
-def check_run_date(run_date: Any) -> str:
-    """Return ``run_date`` as ``YYYY-MM-DD``; raise if it is not a real calendar day."""
-    text = str(run_date).strip()
-    if not ISO_DAY.match(text) or pd.isna(pd.to_datetime(text, errors="coerce")):
-        raise ValueError(
-            f"run_date must be a calendar day YYYY-MM-DD (got {run_date!r}); "
-            "pass it as `--params run_date=2021-03-01`"
-        )
-    return text
-
-
 def validate_batch_input(
-    batch_input: pd.DataFrame, params: dict[str, Any]
+    batch_input: pd.DataFrame, run_date: RunDate
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Apply the ``BatchInputRow`` row contract to one day's batch.
 
@@ -69,7 +59,7 @@ def validate_batch_input(
 
     Args:
         batch_input: The day's file, every column as text (file contract ``BatchInput``).
-        params: ``params:scoring`` (``run_date``).
+        run_date: ``params:run_date``, the day of the file.
 
     Returns:
         ``(valid_rows, rejected_rows, intake)``: valid rows (batch columns plus
@@ -78,7 +68,6 @@ def validate_batch_input(
         (``run_date``, ``rows_in``, ``ignored_columns``, start time).
     """
     started = time.perf_counter()
-    run_date = check_run_date(params["run_date"])
     read = [*BATCH_COLUMNS, FIELD_COUNT_ERROR]
     ignored = [column for column in batch_input.columns if column not in read]
     if ignored:
@@ -96,7 +85,7 @@ def validate_batch_input(
         len(rejected),
     )
     intake = {
-        "run_date": run_date,
+        "run_date": run_date.iso,
         "rows_in": len(rows),
         "ignored_columns": ignored,
         "validation_seconds": time.perf_counter() - started,
@@ -125,14 +114,15 @@ def build_scoring_features(valid_rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def predict_batch(
-    scoring_features: pd.DataFrame, model: Any, params: dict[str, Any]
+    scoring_features: pd.DataFrame, model: Any, run_date: RunDate, params: ScoringParams
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Score the features with the model artifact, ``chunk_size`` rows at a time.
 
     Args:
         scoring_features: Output of :func:`build_scoring_features`.
         model: The ``model`` artifact (:class:`user_score.model.UserScoreModel`).
-        params: ``params:scoring`` (``run_date``, ``chunk_size``).
+        run_date: ``params:run_date`` (the predictions' ``prediction_date``).
+        params: ``params:scoring`` (``chunk_size``).
 
     Returns:
         ``(predictions, scored_features, model_report)``: predictions with the
@@ -141,8 +131,7 @@ def predict_batch(
         summary (``model_version``, unseen-category counts per feature).
     """
     started = time.perf_counter()
-    run_date = check_run_date(params["run_date"])
-    chunk_size = max(int(params.get("chunk_size", 200_000)), 1)
+    chunk_size = params.chunk_size
     version = str(model.model_version)
     feature_seconds = float(scoring_features.attrs.pop("build_seconds", 0.0))
     parts: list[pd.DataFrame] = []
@@ -178,7 +167,7 @@ def predict_batch(
             }
         )
         unseen = {column: 0 for column in model.preprocessor.unseen_counts(scoring_features)}
-    predictions["prediction_date"] = run_date
+    predictions["prediction_date"] = run_date.iso
     predictions["model_version"] = version
     predictions = predictions.loc[:, PREDICTION_COLUMNS]
     for column in ("id", "prediction_date", "model_version", "features_hash"):

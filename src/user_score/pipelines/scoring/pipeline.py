@@ -28,7 +28,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=validate_batch_input,
-                inputs=["batch_input", "params:scoring"],
+                inputs=["batch_input", "params:run_date"],
                 outputs=["scoring_valid_rows", "scoring_rejected_rows", "scoring_intake"],
                 name="validate_batch_input",
             ),
@@ -46,7 +46,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=predict_batch,
-                inputs=["scoring_features", "model", "params:scoring"],
+                inputs=["scoring_features", "model", "params:run_date", "params:scoring"],
                 outputs=["predictions@csv", "scored_features@parquet", "scoring_model_report"],
                 name="predict_batch",
             ),

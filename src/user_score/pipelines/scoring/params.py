@@ -1,0 +1,17 @@
+"""Typed ``params:scoring`` (``conf/base/parameters_scoring.yml``), validated by Kedro 1.7.
+
+The day to score is the top-level ``params:run_date`` (:class:`user_score.params.RunDate`).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from user_score.params import StrictParams
+
+
+class ScoringParams(StrictParams):
+    """``params:scoring``."""
+
+    #: Rows per model call: bounds the working memory of a large day.
+    chunk_size: int = Field(ge=1)
