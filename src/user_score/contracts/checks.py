@@ -68,10 +68,17 @@ def is_not_cancelled(series: pd.Series) -> pd.Series:
     return ~parse_release_dates(series)["date_cancelled"]
 
 
+def parse_iso_dates(series: pd.Series) -> pd.Series:
+    """``YYYY-MM-DD`` texts as dates; anything else (a time, trailing text, ``2024-3-9``,
+    ``2024-02-30``) is ``NaT``."""
+    text = series.astype("string")
+    exact = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    return pd.to_datetime(text.where(exact), format="%Y-%m-%d", errors="coerce")
+
+
 def is_iso_date(series: pd.Series) -> pd.Series:
-    """Row rule: a ``YYYY-MM-DD`` date (a timestamp is accepted)."""
-    text = series.astype("string").str.strip().str.slice(0, 10)
-    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+    """Row rule: exactly a ``YYYY-MM-DD`` calendar day (no time, no surrounding text)."""
+    return parse_iso_dates(series).notna().to_numpy()
 
 
 # ---------------------------------------------------------------------------
@@ -122,7 +129,7 @@ list_string_check = column_check(
 )
 iso_date_check = column_check(
     "iso_date",
-    "A YYYY-MM-DD date.",
+    "Exactly a YYYY-MM-DD calendar day (no time, no other text).",
     lambda series: pd.Series(is_iso_date(series), index=series.index),
 )
 

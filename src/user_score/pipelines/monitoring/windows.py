@@ -151,9 +151,10 @@ def select_labels(
     """Labels of the look-back period: contract-checked and de-duplicated.
 
     A label row breaking the ``Actuals`` row contract (no id, score outside
-    0-10, unreadable date) goes to quarantine with a ``reason``. The same game
-    delivered several times keeps its latest delivery (latest ``event_date``,
-    then latest partition, then last row).
+    0-10, a date that is not exactly ``YYYY-MM-DD``, a date after the day it was
+    delivered) goes to quarantine with a ``reason``. The same game delivered
+    several times keeps its latest delivery (latest ``dt=`` partition, then
+    last row), as corrections are delivered later, whatever their ``event_date``.
 
     Returns:
         ``(labels, quarantined, intake)``; ``labels`` has one row per ``id``
@@ -169,10 +170,10 @@ def select_labels(
     valid, quarantined = split_by_contract(raw, Actuals)
     labels = valid.assign(
         id=valid["id"].astype(str),
-        event_date=pd.to_datetime(valid["event_date"]).dt.normalize(),
+        event_date=pd.to_datetime(valid["event_date"], format="%Y-%m-%d"),
         real_user_score=pd.to_numeric(valid["real_user_score"]).astype("float64"),
         row=np.arange(len(valid)),
-    ).sort_values(["id", "event_date", "partition_date", "row"])
+    ).sort_values(["id", "partition_date", "row"])
     conflicting = int((labels.groupby("id")["real_user_score"].nunique() > 1).sum())
     deduplicated = labels.drop_duplicates("id", keep="last").drop(columns="row")
     deduplicated["in_window"] = deduplicated["partition_date"].between(first, last)
