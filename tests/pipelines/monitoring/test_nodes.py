@@ -21,7 +21,11 @@ from user_score.pipelines.monitoring.flags import flag_of
 from user_score.pipelines.monitoring.history import combine_history, history_row
 from user_score.pipelines.monitoring.performance import match_labels, realised_metrics
 from user_score.pipelines.monitoring.status import MonitoringAlert, assess_status, enforce_fail_on
-from user_score.pipelines.monitoring.windows import select_labels, select_predictions
+from user_score.pipelines.monitoring.windows import (
+    select_features,
+    select_labels,
+    select_predictions,
+)
 
 RUN_DATE = "2021-03-21"
 DAY = RunDate(RUN_DATE)
@@ -99,6 +103,7 @@ def test_no_labels_yet_is_a_normal_empty_state(tmp_path, params):
         "ids_with_conflicting_scores": 0,
         "labels": 0,
         "labels_in_window": 0,
+        "ignored_partitions": [],
     }
 
 
@@ -141,6 +146,49 @@ def test_label_join_in_window_late_and_unmatched(params):
     metrics = realised_metrics(matched.reset_index())
     assert metrics["mae"] == pytest.approx((0.5 + 0.0) / 2)
     assert metrics["interval_coverage"] == 1.0
+
+
+def test_stray_files_and_impossible_day_folders_are_not_read_as_partitions(params, caplog):
+    """A backup copy in a day folder was read as a second partition (every row twice, and a
+    negative count of predictions without features); dt=2021-02-30 crashed monitoring."""
+    day = prediction_partition("2021-03-21", ["a", "b"])
+    features = pd.DataFrame({"id": ["a", "b"], "meta_score": [80.0, 70.0]})
+    with caplog.at_level(logging.WARNING):
+        predictions = select_predictions(
+            loaders(
+                {
+                    "dt=2021-03-21/predictions": day,
+                    "dt=2021-03-21/predictions_backup": day,
+                    "dt=2021-02-30/predictions": day,
+                }
+            ),
+            DAY,
+            params,
+        )
+        scored = select_features(
+            loaders(
+                {"dt=2021-03-21/features": features, "dt=2021-03-21/features (copy)": features}
+            ),
+            DAY,
+            params,
+        )
+        labels, _, intake = select_labels(
+            loaders(
+                {
+                    "dt=2021-03-20/actuals": actuals([("a", "2021-03-20", "7.0")]),
+                    "dt=2021-02-30/actuals": actuals([("b", "2021-02-28", "6.0")]),
+                    "dt=2021-03-20/actuals_old": actuals([("a", "2021-03-19", "1.0")]),
+                }
+            ),
+            DAY,
+            params,
+        )
+    assert predictions["id"].tolist() == ["a", "b"]
+    assert scored["id"].tolist() == ["a", "b"]
+    assert labels.set_index("id")["real_user_score"].to_dict() == {"a": 7.0}
+    assert intake["ignored_partitions"] == ["dt=2021-02-30/actuals", "dt=2021-03-20/actuals_old"]
+    for key in ("predictions_backup", "features (copy)", "dt=2021-02-30/predictions"):
+        assert key in caplog.text
 
 
 def test_missing_predictions_for_the_window_is_a_clear_error(params):
