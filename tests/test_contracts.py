@@ -104,6 +104,7 @@ def test_raw_contract_accepts_a_few_bad_numbers_but_not_a_text_column():
 _SHARED_RULES = [
     ("meta_score", "101", "meta_score: number_in_range(0,100)"),
     ("date", "Feb 30, 2021", "date: release_date_format"),
+    ("date", "9999", "date: release_year_in_range(1972,2100)"),
     ("date", "Canceled", "date: not_cancelled"),
     ("developers", "Nintendo", "developers: list_string"),
     ("genres", "['Action'", "genres: list_string"),

@@ -193,6 +193,12 @@ ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "slash date": ({"date": "2020/02/03"}, "date: release_date_format"),
     "day-first date": ({"date": "30.01.2020"}, "date: release_date_format"),
     "ISO date": ({"date": "2020-02-03"}, None),
+    # Implausible release years (9999, 1, 0, and the Unix epoch 1970: 41 years before the
+    # 3DS launched) used to be scored; the training contract's window applies.
+    "year 9999": ({"date": "9999"}, "date: release_year_in_range(1972,2100)"),
+    "year 0001": ({"date": "0001"}, "date: release_year_in_range(1972,2100)"),
+    "TBA 0000": ({"date": "TBA 0000"}, "date: release_year_in_range(1972,2100)"),
+    "epoch day": ({"date": "1970-01-01"}, "date: release_year_in_range(1972,2100)"),
     "TBA": ({"date": "TBA"}, None),
     "cancelled": ({"date": "Canceled"}, "date: not_cancelled"),
     "genres not a list string": ({"genres": "Action, Puzzle"}, "genres: list_string"),
@@ -266,6 +272,14 @@ def test_duplicate_and_extra_columns_are_handled(tmp_path):
     assert result["summary"]["duplicates_removed"] == 1  # the identical row
     assert result["summary"]["rows_quarantined"] == 1  # the less complete copy of 'Moon'
     assert "extra" not in result["games"].columns  # extra columns are ignored
+
+
+def test_a_catalog_whose_meta_scores_all_sit_on_a_ten_point_scale_is_flagged(tmp_path):
+    path = tmp_path / "games.csv"
+    path.write_text(csv_text([good_row(meta_score="8.5"), {**TWO_GOOD[1], "meta_score": "9"}]))
+    assert process(load_raw(path))["summary"]["meta_score_scale_suspect"] is True
+    path.write_text(csv_text(TWO_GOOD))
+    assert process(load_raw(path))["summary"]["meta_score_scale_suspect"] is False
 
 
 def test_utf8_with_bom_is_read(tmp_path):

@@ -192,6 +192,12 @@ ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "impossible date": ({"date": "Feb 30, 2020"}, "date: release_date_format"),
     "other date format": ({"date": "02/12/2021"}, "date: release_date_format"),
     "Metacritic date": ({"date": "Feb 12, 2021"}, None),
+    # Implausible release years (9999, 1, 0, and the Unix epoch 1970: 41 years before the
+    # 3DS launched) used to be scored; the training contract's window applies.
+    "year 9999": ({"date": "9999"}, "date: release_year_in_range(1972,2100)"),
+    "year 0001": ({"date": "0001"}, "date: release_year_in_range(1972,2100)"),
+    "TBA 0000": ({"date": "TBA 0000"}, "date: release_year_in_range(1972,2100)"),
+    "epoch day": ({"date": "1970-01-01"}, "date: release_year_in_range(1972,2100)"),
     "TBA": ({"date": "TBA"}, None),
     "cancelled": ({"date": "Canceled"}, "date: not_cancelled"),
     "genres not a list string": ({"genres": "Action|Puzzle"}, "genres: list_string"),
@@ -252,6 +258,18 @@ def test_every_row_one_field_too_many_is_not_shifted_into_the_columns(trained_mo
     assert result["scoring_summary"]["rows_scored"] == 0
     assert result["scoring_quarantine"]["id"].tolist() == ["r1", "r2"]
     assert (result["scoring_quarantine"]["reason"] == "row: field_count").all()
+
+
+def test_a_day_whose_meta_scores_all_sit_on_a_ten_point_scale_is_flagged(trained_model):
+    """meta_score is 0-100: 8.5 is valid alone, but a day of 0-10 values is a scale mix-up."""
+    scores = ["8.5", "7", "9.1", "", "10"]
+    rows = [row(id=f"s{i}", meta_score=score) for i, score in enumerate(scores)]
+    result = score_bytes(csv_bytes(rows), trained_model)
+    assert_accounted(result)
+    assert result["scoring_summary"]["rows_scored"] == 5  # scored, and flagged
+    assert result["scoring_summary"]["meta_score_scale_suspect"] is True
+    normal = score_bytes(csv_bytes([*rows, row(id="s9", meta_score="85")]), trained_model)
+    assert normal["scoring_summary"]["meta_score_scale_suspect"] is False
 
 
 def test_duplicate_ids_are_never_scored(trained_model):

@@ -28,6 +28,11 @@ MAX_LIST_STRING_LENGTH = 2_000
 MIN_NUMERIC_SHARE = 0.5
 #: Quarantine reason of a row whose field count differs from the file header's.
 FIELD_COUNT_RULE = "row: field_count"
+#: Plausible release years (training contract and batches): no video game was released
+#: before the first home console (1972); ``1970-01-01`` is an epoch placeholder, 9999 or
+#: 0001 are "unknown" markers, not years.
+MIN_RELEASE_YEAR = 1972
+MAX_RELEASE_YEAR = 2100
 
 
 def is_numeric_column(series: pd.Series) -> bool:
@@ -61,6 +66,27 @@ def is_list_string(series: pd.Series) -> pd.Series:
 def is_release_date(series: pd.Series) -> pd.Series:
     """Row rule: a real calendar date ('Feb 12, 2021' or ISO) or a TBA form."""
     return parse_release_dates(series)["date_valid"]
+
+
+def release_years(series: pd.Series) -> pd.Series:
+    """Year of each raw release date (the day's year, else the TBA year hint; NaN if none)."""
+    dates = parse_release_dates(series)
+    return dates["release_date"].dt.year.astype("float64").fillna(dates["date_year_hint"])
+
+
+def is_release_year_in_range(series: pd.Series, low: int, high: int) -> pd.Series:
+    """Row rule: no year (TBA; an unparsable date is judged by other rules) or one in range."""
+    years = release_years(series)
+    return years.isna() | years.between(low, high)
+
+
+def is_ten_point_scale(series: pd.Series) -> bool:
+    """Day rule: every meta_score given lies within 0-10 (a 0-10 scale sent as 0-100).
+
+    One such value is a plausible, if poor, Metascore; a whole file of them is not.
+    """
+    numbers = pd.to_numeric(series.dropna(), errors="coerce").dropna()
+    return bool(len(numbers)) and bool(numbers.between(0, 10).all())
 
 
 def is_not_cancelled(series: pd.Series) -> pd.Series:
@@ -159,3 +185,12 @@ def field_count_check() -> classmethod:
         name=FIELD_COUNT_RULE,
         description="As many fields as the header (a truncated or shifted row is not read).",
     )(check)
+
+
+def release_year_check(*fields: str, low: int, high: int) -> classmethod:
+    """Model check ``release_year_in_range(low,high)`` on raw release dates."""
+    return column_check(
+        f"release_year_in_range({low},{high})",
+        f"The release year (or TBA year) is within {low}-{high}.",
+        partial(is_release_year_in_range, low=low, high=high),
+    )(*fields)

@@ -133,7 +133,12 @@ def test_an_empty_day_is_scored_as_zero_rows(demo_model):
 
 
 def test_a_lost_row_fails_the_summary():
-    intake = {"run_date": "2021-03-01", "rows_in": 3, "ignored_columns": []}
+    intake = {
+        "run_date": "2021-03-01",
+        "rows_in": 3,
+        "ignored_columns": [],
+        "meta_score_scale_suspect": False,
+    }
     intake["validation_seconds"] = 0.0
     report = {
         "model_version": "m",

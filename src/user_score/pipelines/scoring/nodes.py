@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from user_score.contracts import BATCH_COLUMNS, BatchInputRow, split_by_contract
+from user_score.contracts.checks import is_ten_point_scale
 from user_score.datasets import FIELD_COUNT_ERROR
 from user_score.features import build_features, parse_raw_games
 from user_score.model import INPUT_FEATURES
@@ -84,10 +85,18 @@ def validate_batch_input(
         len(rows),
         len(rejected),
     )
+    suspect = is_ten_point_scale(rows["meta_score"])
+    if suspect:
+        logger.warning(
+            "batch_input %s: every meta_score is within 0-10: a 0-10 scale? meta_score is "
+            "0-100 (the rows are scored; scoring_summary.meta_score_scale_suspect is true)",
+            run_date,
+        )
     intake = {
         "run_date": run_date.iso,
         "rows_in": len(rows),
         "ignored_columns": ignored,
+        "meta_score_scale_suspect": suspect,
         "validation_seconds": time.perf_counter() - started,
     }
     return valid.drop(columns=FIELD_COUNT_ERROR), rejected, intake
@@ -224,6 +233,7 @@ def summarise_scoring(
         "unseen_categories": {k: int(v) for k, v in model_report["unseen_categories"].items()},
         "model_version": model_report["model_version"],
         "ignored_columns": list(intake["ignored_columns"]),
+        "meta_score_scale_suspect": bool(intake["meta_score_scale_suspect"]),
         "stage_seconds": {
             "validation": round(float(intake["validation_seconds"]), 3),
             "features": round(float(model_report["feature_seconds"]), 3),
