@@ -123,6 +123,12 @@ ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "date after its delivery day": ({"event_date": "2024-03-11"}, "event_date: not_after_delivery"),
     "other date format": ({"event_date": "Mar 9, 2024"}, "event_date: iso_date"),
     "1 MB id": ({"id": "x" * 1_000_000}, None),
+    # pandas' NA markers are ids like any other (they used to be quarantined as missing)
+    "id NA": ({"id": "NA"}, None),
+    "id null": ({"id": "null"}, None),
+    "id None": ({"id": "None"}, None),
+    "id nan": ({"id": "nan"}, None),
+    "id N/A": ({"id": "N/A"}, None),
 }
 
 

@@ -183,8 +183,12 @@ def test_bad_files_fail_with_one_clear_error_naming_the_file(case, tmp_path):
 
 ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "meta_score text": ({"meta_score": "great"}, "meta_score: number_in_range(0,100)"),
-    # pandas' default NA markers (n/a, NA, null, None, NaN, #N/A, ...) read as missing.
-    "meta_score n/a": ({"meta_score": "n/a"}, None),
+    # Only an empty field is missing: pandas' NA markers are text (a title "None" is a
+    # title; a meta_score "n/a" is not a number).
+    "meta_score n/a": ({"meta_score": "n/a"}, "meta_score: number_in_range(0,100)"),
+    "title None": ({"title": "None"}, None),
+    "title NaN": ({"title": "NaN"}, None),
+    "title NA": ({"title": "NA"}, None),
     "meta_score negative": ({"meta_score": "-5"}, "meta_score: number_in_range(0,100)"),
     "meta_score above 100": ({"meta_score": "101"}, "meta_score: number_in_range(0,100)"),
     "meta_score missing": ({"meta_score": ""}, None),

@@ -272,6 +272,40 @@ def test_a_day_whose_meta_scores_all_sit_on_a_ten_point_scale_is_flagged(trained
     assert normal["scoring_summary"]["meta_score_scale_suspect"] is False
 
 
+NA_LIKE = ["NA", "null", "None", "nan", "N/A", "NaN", "#N/A", "n/a", "<NA>"]
+
+
+@pytest.mark.parametrize("token", NA_LIKE)
+def test_na_like_ids_and_titles_are_text_not_missing(token, trained_model):
+    """pandas' default NA markers turned these ids into missing ones (quarantined, the text
+    lost) and these titles into empty ones (scored as a game without a title)."""
+    result = score_bytes(csv_bytes([row(id=token, title=token), row(id="r2")]), trained_model)
+    assert_accounted(result)
+    assert result["predictions@csv"]["id"].tolist() == [token, "r2"]
+    assert result["scored_features@parquet"]["title_length"].tolist()[0] == len(token)
+
+
+def test_an_na_like_id_survives_the_predictions_file_monitoring_reads(tmp_path, trained_model):
+    predictions = score_bytes(csv_bytes([row(id="NA"), row(id="r2")]), trained_model)[
+        "predictions@csv"
+    ]
+    entries = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_07_model_output.yml").read_text())
+    folder = tmp_path / "prod" / "predictions"
+    catalog = ContractDataCatalog.from_config(
+        {
+            "predictions@csv": {
+                **entries["predictions@csv"],
+                "filepath": str(folder / "dt=2021-06-01" / "predictions.csv"),
+            },
+            "predictions@partitions": {**entries["predictions@partitions"], "path": str(folder)},
+        }
+    )
+    catalog.save("predictions@csv", predictions)
+    assert catalog.load("predictions@csv")["id"].tolist() == ["NA", "r2"]
+    (load,) = catalog.load("predictions@partitions").values()
+    assert load()["id"].tolist() == ["NA", "r2"]
+
+
 def test_duplicate_ids_are_never_scored(trained_model):
     rows = [*TWO, row(id="r1", title="Another game"), row(id="r3")]
     result = score_bytes(csv_bytes(rows), trained_model)
