@@ -206,6 +206,7 @@ ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "TBA": ({"date": "TBA"}, None),
     "cancelled": ({"date": "Canceled"}, "date: not_cancelled"),
     "genres not a list string": ({"genres": "Action, Puzzle"}, "genres: list_string"),
+    "genres missing a comma": ({"genres": "['Action' 'Puzzle']"}, "genres: list_string"),
     "genres empty list": ({"genres": "[]"}, None),
     "genres very long": ({"genres": "['" + "A" * 5_000 + "']"}, "genres: list_string"),
     "developers unbalanced": ({"developers": "['Nintendo'"}, "developers: list_string"),

@@ -201,6 +201,7 @@ ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "TBA": ({"date": "TBA"}, None),
     "cancelled": ({"date": "Canceled"}, "date: not_cancelled"),
     "genres not a list string": ({"genres": "Action|Puzzle"}, "genres: list_string"),
+    "genres missing a comma": ({"genres": "['Action' 'Puzzle']"}, "genres: list_string"),
     "genres empty list": ({"genres": "[]"}, None),
     "genres very long": ({"genres": "['" + "x" * 3_000 + "']"}, "genres: list_string"),
     "1 MB title": ({"title": "T" * 1_000_000}, "title: str_length"),
