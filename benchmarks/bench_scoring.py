@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     predictions, scored, report = timed(
         "predict_batch", t, predict_batch, features, model, run_date, params
     )
-    quarantine = timed("build_scoring_quarantine", t, build_scoring_quarantine, rejected)
+    quarantine = timed("build_scoring_quarantine", t, build_scoring_quarantine, rejected, report)
     summary = timed("summarise_scoring", t, summarise_scoring, intake, rejected, report)
     pipeline_seconds = sum(t.values())
     pipeline_peak = peak_rss_mb()

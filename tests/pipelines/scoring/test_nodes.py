@@ -31,7 +31,7 @@ def score(batch: pd.DataFrame, model, params=SCORING_PARAMS):
     valid, rejected, intake = validate_batch_input(batch, RUN_DATE)
     features = build_scoring_features(valid)
     predictions, scored, report = predict_batch(features, model, RUN_DATE, params)
-    quarantine = build_scoring_quarantine(rejected)
+    quarantine = build_scoring_quarantine(rejected, report)
     summary = summarise_scoring(intake, rejected, report)
     return predictions, scored, quarantine, summary
 

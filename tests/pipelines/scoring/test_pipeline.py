@@ -39,6 +39,9 @@ def write_batch(project: Path, batch: pd.DataFrame, day: str = DAY) -> Path:
 def assert_no_outputs(project: Path, day: str = DAY) -> None:
     for folder, name in (("predictions", "predictions.csv"), ("features", "features.parquet")):
         assert not day_file(project, folder, name, day).exists()
+    # nor the day's quarantine: a run that could not score wrote nothing for the day
+    quarantine = project / f"data/02_intermediate/scoring/dt={day}/scoring_quarantine.csv"
+    assert not quarantine.exists()
 
 
 @pytest.fixture
@@ -125,12 +128,22 @@ def test_an_unreadable_file_stops_the_run(project_with_model, kedro_run, content
 
 
 def test_a_missing_model_stops_the_run_and_writes_no_predictions(project_copy, kedro_run):
-    write_batch(project_copy, batch_frame(batch_row()))
+    write_batch(project_copy, batch_frame(batch_row(), batch_row(id="bad", meta_score="150")))
     shutil.rmtree(project_copy / "data" / "06_models", ignore_errors=True)
     with pytest.raises(DatasetReadError, match=r"model\.pkl"):
         kedro_run(project_copy, pipeline_name="scoring")
     assert_no_outputs(project_copy)
     assert not (project_copy / f"data/08_reporting/scoring/dt={DAY}").exists()
+
+
+def test_another_valid_pickle_is_refused_as_not_a_model(project_copy, kedro_run):
+    """A pickle of something else, saved with a matching checksum, used to fail deep in
+    predict_batch with "AttributeError: 'dict' object has no attribute 'model_version'"."""
+    save_model(project_copy, {"model_version": "not a model"})
+    write_batch(project_copy, batch_frame(batch_row(), batch_row(id="bad", meta_score="150")))
+    with pytest.raises(TypeError, match=r"'model' .* a dict, not a UserScoreModel"):
+        kedro_run(project_copy, pipeline_name="scoring")
+    assert_no_outputs(project_copy)
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from user_score.contracts import BATCH_COLUMNS, BatchInputRow, split_by_contract
 from user_score.contracts.checks import is_ten_point_scale
 from user_score.datasets import FIELD_COUNT_ERROR
 from user_score.features import build_features, parse_raw_games
-from user_score.model import INPUT_FEATURES
+from user_score.model import INPUT_FEATURES, UserScoreModel
 from user_score.params import RunDate
 
 from .params import ScoringParams
@@ -140,6 +140,13 @@ def predict_batch(
         summary (``model_version``, unseen-category counts per feature).
     """
     started = time.perf_counter()
+    if not isinstance(model, UserScoreModel):
+        raise TypeError(
+            f"the 'model' dataset holds a {type(model).__name__}, not a UserScoreModel: the "
+            "model store holds another object (its checksum matches, so it was saved as one). "
+            "Rule: scoring loads only models the training pipeline saved; retrain "
+            "(kedro run --pipelines training) or restore model.pkl with its .sha256 file."
+        )
     chunk_size = params.chunk_size
     version = str(model.model_version)
     feature_seconds = float(scoring_features.attrs.pop("build_seconds", 0.0))
@@ -199,8 +206,15 @@ def predict_batch(
     return predictions, scoring_features, report
 
 
-def build_scoring_quarantine(rejected_rows: pd.DataFrame) -> pd.DataFrame:
-    """The day's rejected rows, unchanged, with ``source_row`` and ``reason``."""
+def build_scoring_quarantine(
+    rejected_rows: pd.DataFrame, model_report: dict[str, Any]
+) -> pd.DataFrame:
+    """The day's rejected rows, unchanged, with ``source_row`` and ``reason``.
+
+    Takes the model report only to run after the valid rows were scored: a day
+    whose model is missing or invalid leaves no quarantine file either.
+    """
+    logger.debug("quarantine of a day scored with model %s", model_report["model_version"])
     return rejected_rows.reindex(columns=QUARANTINE_COLUMNS).reset_index(drop=True)
 
 
