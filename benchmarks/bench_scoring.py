@@ -49,6 +49,7 @@ import yaml
 from user_score.contracts import BatchInput
 from user_score.demo_data import generate_games, to_batch_input
 from user_score.model import INPUT_FEATURES, NoveltyIntervals, UserScoreModel
+from user_score.params import RunDate
 from user_score.pipelines.data_engineering.nodes import (
     clean_games,
     create_model_input_table,
@@ -61,6 +62,7 @@ from user_score.pipelines.scoring.nodes import (
     summarise_scoring,
     validate_batch_input,
 )
+from user_score.pipelines.scoring.params import ScoringParams
 from user_score.pipelines.simulation.nodes import spoil_rows
 from user_score.quality.nodes import profile_batch_input, report_quality
 
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     pool = batch_pool(args.pool, args.seed)
     batch = make_batch(pool, args.rows, args.seed)
     del pool
-    params = {"run_date": "2021-03-01", "chunk_size": args.chunk_size}
+    run_date, params = RunDate("2021-03-01"), ScoringParams(chunk_size=args.chunk_size)
     quality = yaml.safe_load(SCORING_PARAMETERS.read_text())["scoring"]["quality"]
     distinct = {c: int(batch[c].nunique()) for c in ("title", "date", "developers", "genres")}
     rss_before = rss_mb()
@@ -180,16 +182,20 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     # Like Kedro's runner, drop each input once its last consumer has run (the
     # loaded batch after validation, the valid rows after the features).
     timed("file contract (BatchInput)", t, lambda b: BatchInput.validate(b, lazy=True), batch)
-    valid, rejected, intake = timed("validate_batch_input", t, validate_batch_input, batch, params)
+    valid, rejected, intake = timed(
+        "validate_batch_input", t, validate_batch_input, batch, run_date
+    )
     del batch
     features = timed("build_scoring_features", t, build_scoring_features, valid)
     profile = timed(
         "profile_batch_input", t, profile_batch_input, valid, rejected, intake, {}, quality
     )
     del valid
-    predictions, scored, report = timed("predict_batch", t, predict_batch, features, model, params)
+    predictions, scored, report = timed(
+        "predict_batch", t, predict_batch, features, model, run_date, params
+    )
     timed("report_quality", t, report_quality, profile)
-    quarantine = timed("build_scoring_quarantine", t, build_scoring_quarantine, rejected)
+    quarantine = timed("build_scoring_quarantine", t, build_scoring_quarantine, rejected, report)
     summary = timed("summarise_scoring", t, summarise_scoring, intake, rejected, report)
     pipeline_seconds = sum(t.values())
     quality_seconds = t["profile_batch_input"] + t["report_quality"]

@@ -104,6 +104,7 @@ def test_raw_contract_accepts_a_few_bad_numbers_but_not_a_text_column():
 _SHARED_RULES = [
     ("meta_score", "101", "meta_score: number_in_range(0,100)"),
     ("date", "Feb 30, 2021", "date: release_date_format"),
+    ("date", "9999", "date: release_year_in_range(1972,2100)"),
     ("date", "Canceled", "date: not_cancelled"),
     ("developers", "Nintendo", "developers: list_string"),
     ("genres", "['Action'", "genres: list_string"),
@@ -148,4 +149,15 @@ def test_raw_and_batch_rows_give_the_same_reasons_for_the_rules_they_share(schem
         *(reason for _, _, reason in _SHARED_RULES),
         "date: not_cancelled; developers: list_string; genres: list_string; "
         "meta_score: number_in_range(0,100)",
+    ]
+
+
+def test_a_table_level_rule_gives_one_reason_per_row_not_one_per_column():
+    """pandera reports a dataframe check's failure once per column: 9 copies of one reason."""
+    bad_platform = {**_GOOD_RAW_ROW, "platform": "???", "link": "/game/nowhere/x"}
+    frame = pd.DataFrame([_GOOD_RAW_ROW, bad_platform, {**bad_platform, "meta_score": "101"}])
+    assert row_failures(frame, RawGameRow).tolist() == [
+        "",
+        "platform: recognised_or_repairable_from_link",
+        "meta_score: number_in_range(0,100); platform: recognised_or_repairable_from_link",
     ]

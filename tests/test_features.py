@@ -31,6 +31,10 @@ from user_score.features import (
         ("['unterminated", None),
         ("[1, 2]", None),
         ("{'a': 1}", None),
+        # Python joins adjacent string literals: a missing comma made the genre 'ab'.
+        ("['a' 'b']", None),
+        ("['Action', 'Puzzle' 'Party']", None),
+        ("['Rock \\'n\\' Roll', \"It's\"]", ["Rock 'n' Roll", "It's"]),
     ],
 )
 def test_parse_list_string(text, expected):

@@ -25,7 +25,9 @@ class ContractViolationError(DataValidationError):
             dataset_name=original.dataset_name,
             mode=original.mode,
             validator=original.validator,
-            failures=[_name_missing_column(failure) for failure in original.failures],
+            failures=[
+                _name_missing_columns(failure, original.__cause__) for failure in original.failures
+            ],
             error_type=original.error_type,
         )
         self.location = location
@@ -38,12 +40,25 @@ class ContractViolationError(DataValidationError):
         return f"{first} (file: {self.location})" + (f"\n{rest}" if rest else "")
 
 
-def _name_missing_column(failure: CheckFailure) -> CheckFailure:
-    """pandera reports a missing column against the schema; name the column instead."""
+def _name_missing_columns(failure: CheckFailure, cause: BaseException | None) -> CheckFailure:
+    """pandera reports a missing column against the schema; name every missing column.
+
+    Kedro keeps at most 5 examples of a failure (and cuts a column label at 60
+    characters): a file without its header would name only 5 of its 8 missing
+    columns. The full list comes from pandera's report (the error's cause).
+    """
     if failure.check != "column_in_dataframe" or not failure.failure_examples:
         return failure
-    missing = ", ".join(str(example) for example in failure.failure_examples)
-    return replace(failure, column=missing, check="required column is missing")
+    names = [str(example) for example in failure.failure_examples]
+    cases = getattr(cause, "failure_cases", None)
+    if cases is not None and "check" in cases:
+        names = [str(name) for name in cases.loc[cases["check"] == failure.check, "failure_case"]]
+    return replace(
+        failure,
+        column=None,
+        check=f"required column is missing: {', '.join(names)}",
+        failure_examples=[],
+    )
 
 
 class DatasetReadError(DatasetError):

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import io
 import re
+import tokenize
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -170,7 +172,9 @@ def parse_list_string(value: Any) -> list[str] | None:
     """Parse a Python-list string of names; ``None`` if it is not one.
 
     Missing values parse to an empty list. Items are stripped; empty items
-    and repeats are dropped (order kept).
+    and repeats are dropped (order kept). One item per string literal: Python
+    joins adjacent literals, so ``['a' 'b']`` (a missing comma) would be the
+    single name ``ab``; it is refused instead.
     """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
@@ -183,12 +187,20 @@ def parse_list_string(value: Any) -> list[str] | None:
         return None
     if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
         return None
+    if _string_literals(text) != len(parsed):
+        return None
     items: list[str] = []
     for item in parsed:
         name = " ".join(item.split())
         if name and name not in items:
             items.append(name)
     return items
+
+
+def _string_literals(text: str) -> int:
+    """Number of string literals in a valid Python expression."""
+    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+    return sum(token.type == tokenize.STRING for token in tokens)
 
 
 def repair_company_fragments(items: list[str] | None) -> list[str] | None:

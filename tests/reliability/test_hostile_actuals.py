@@ -21,12 +21,21 @@ from hypothesis import strategies as st
 
 from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog
+from user_score.params import RunDate
+from user_score.pipelines.monitoring.params import MonitoringParams
 from user_score.pipelines.monitoring.windows import select_labels
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENTRY = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_01_raw.yml").read_text())["actuals"]
 RUN_DATE = "2024-03-10"
-PARAMS = {"run_date": RUN_DATE, "window_days": 7, "lookback_days": 90}
+PARAMS = MonitoringParams.model_validate(
+    {
+        **yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_monitoring.yml").read_text())[
+            "monitoring"
+        ],
+        "fail_on": "none",
+    }
+)
 COLUMNS = ["id", "event_date", "real_user_score"]
 
 
@@ -41,13 +50,21 @@ def csv_bytes(rows: list[dict[str, Any]], columns: list[str] = COLUMNS, sep: str
 
 
 def select(root: Path, content: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    partition = root / "prod" / "actuals" / f"dt={RUN_DATE}"
-    partition.mkdir(parents=True, exist_ok=True)
-    (partition / "actuals.csv").write_bytes(content)
+    return select_deliveries(root, {RUN_DATE: content})
+
+
+def select_deliveries(
+    root: Path, deliveries: dict[str, bytes]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """``select_labels`` over one ``dt=<day>/actuals.csv`` per delivery day."""
+    for day, content in deliveries.items():
+        partition = root / "prod" / "actuals" / f"dt={day}"
+        partition.mkdir(parents=True, exist_ok=True)
+        (partition / "actuals.csv").write_bytes(content)
     catalog = ContractDataCatalog.from_config(
         {"actuals": {**ENTRY, "path": str(root / "prod" / "actuals")}}
     )
-    return select_labels(catalog.load("actuals"), PARAMS)
+    return select_labels(catalog.load("actuals"), RunDate(RUN_DATE), PARAMS)
 
 
 def assert_accounted(labels: pd.DataFrame, quarantined: pd.DataFrame, intake: dict) -> None:
@@ -100,8 +117,18 @@ ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "score above 10": ({"real_user_score": "85"}, "real_user_score: number_in_range(0,10)"),
     "score missing": ({"real_user_score": ""}, "real_user_score"),
     "impossible date": ({"event_date": "2024-02-30"}, "event_date: iso_date"),
+    # Passed the 10-character check, then crashed monitoring naming neither file nor column.
+    "date with a time": ({"event_date": "2024-03-09 12:30:00"}, "event_date: iso_date"),
+    "date with trailing text": ({"event_date": "2024-03-09 (corrected)"}, "event_date: iso_date"),
+    "date after its delivery day": ({"event_date": "2024-03-11"}, "event_date: not_after_delivery"),
     "other date format": ({"event_date": "Mar 9, 2024"}, "event_date: iso_date"),
     "1 MB id": ({"id": "x" * 1_000_000}, None),
+    # pandas' NA markers are ids like any other (they used to be quarantined as missing)
+    "id NA": ({"id": "NA"}, None),
+    "id null": ({"id": "null"}, None),
+    "id None": ({"id": "None"}, None),
+    "id nan": ({"id": "nan"}, None),
+    "id N/A": ({"id": "N/A"}, None),
 }
 
 
@@ -117,6 +144,45 @@ def test_bad_label_rows_are_quarantined_with_a_reason(case, tmp_path):
     else:
         assert len(quarantined) == 1
         assert reason in quarantined["reason"].item()
+
+
+@pytest.mark.parametrize(
+    "line", [b"g9,2024-03-09,7.5,surplus\n", b"g9,2024-03-09"], ids=["long", "short"]
+)
+def test_a_row_with_too_few_or_too_many_fields_is_quarantined(line, tmp_path):
+    labels, quarantined, intake = select(tmp_path, csv_bytes(GOOD) + line)
+    assert_accounted(labels, quarantined, intake)
+    assert labels["id"].tolist() == ["g1", "g2"]
+    assert quarantined["reason"].tolist() == ["row: field_count"]
+
+
+def test_the_latest_delivery_wins_and_a_label_from_the_future_is_refused(tmp_path):
+    """A label delivered on 03-05 but dated 03-20 used to beat the 03-09 correction
+    (deduplication ordered by event_date before the delivery day)."""
+    labels, quarantined, intake = select_deliveries(
+        tmp_path,
+        {
+            "2024-03-05": csv_bytes(
+                [
+                    label(id="g1", event_date="2024-03-20", real_user_score="9.9"),
+                    label(id="g2", event_date="2024-03-05"),
+                ]
+            ),
+            "2024-03-06": csv_bytes([label(id="g3", event_date="2024-03-06", real_user_score="4")]),
+            "2024-03-09": csv_bytes(
+                [
+                    label(id="g1", event_date="2024-03-09", real_user_score="6.0"),
+                    # a correction of g3 dated earlier than the first delivery's event
+                    label(id="g3", event_date="2024-03-02", real_user_score="5.0"),
+                ]
+            ),
+        },
+    )
+    assert_accounted(labels, quarantined, intake)
+    scores = labels.set_index("id")["real_user_score"].to_dict()
+    assert scores == {"g1": 6.0, "g2": 7.5, "g3": 5.0}  # latest delivery, whatever its date
+    assert quarantined["reason"].tolist() == ["event_date: not_after_delivery"]
+    assert intake["duplicates_removed"] == 1
 
 
 def test_header_only_duplicates_bom_and_extra_columns(tmp_path):
@@ -140,7 +206,17 @@ def test_header_only_duplicates_bom_and_extra_columns(tmp_path):
             {
                 "id": st.one_of(st.sampled_from(["g1", "g2", "g3", ""]), st.text(max_size=8)),
                 "event_date": st.one_of(
-                    st.sampled_from(["2024-03-09", "2024-02-30", "2024-3-9", "", "TBA"]),
+                    st.sampled_from(
+                        [
+                            "2024-03-09",
+                            "2024-02-30",
+                            "2024-3-9",
+                            "",
+                            "TBA",
+                            "2024-03-09 12:30:00",
+                            "2024-03-11",
+                        ]
+                    ),
                     st.text(max_size=12),
                 ),
                 "real_user_score": st.one_of(

@@ -10,6 +10,7 @@ reason per quarantined row and no id scored twice.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,16 @@ from tests.conftest import quality_inputs
 from tests.reliability.conftest import write_csv
 from user_score.catalog import ContractDataCatalog, ContractViolationError, DatasetReadError
 from user_score.contracts import Predictions
+from user_score.params import RunDate
 from user_score.pipelines.scoring import create_pipeline
+from user_score.pipelines.scoring.params import ScoringParams
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENTRY = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_01_raw.yml").read_text())["batch_input"]
-PARAMS = {
-    **yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_scoring.yml").read_text())["scoring"],
-    "run_date": "2021-06-01",
-}
+PARAMS = ScoringParams.model_validate(
+    yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_scoring.yml").read_text())["scoring"]
+)
+RUN_DATE = RunDate("2021-06-01")
 COLUMNS = ["id", "title", "platform", "date", "meta_score", "esrb_rating", "developers", "genres"]
 CLEAR_ERRORS = (ContractViolationError, DatasetReadError)
 
@@ -68,6 +71,7 @@ def score(batch: pd.DataFrame, model: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "batch_input": batch,
         "model": model,
+        "params:run_date": RUN_DATE,
         "params:scoring": PARAMS,
         **quality_inputs(),
     }
@@ -118,6 +122,11 @@ FILE_CASES: dict[str, tuple[bytes, type[Exception], list[str]]] = {
         ContractViolationError,
         ["required column is missing", "platform"],
     ),
+    "semicolon separated, commas in the lists": (
+        csv_bytes([row(), row(id="r2", developers="['Nintendo', 'Retro']")], sep=";"),
+        ContractViolationError,
+        ["required column is missing", "platform", "meta_score", "genres"],
+    ),
     "tab separated": (
         csv_bytes(TWO, sep="\t"),
         ContractViolationError,
@@ -162,6 +171,20 @@ def test_bad_batch_files_fail_with_one_clear_error(case, tmp_path, trained_model
         assert fragment in message, message
 
 
+@pytest.mark.parametrize(
+    "case", ["no header", "JSON", "HTML error page", "semicolon separated, commas in the lists"]
+)
+def test_every_missing_column_is_named(case, tmp_path, trained_model):
+    """Kedro shows at most 5 examples of a failure: the 8 missing columns must all be named."""
+    path = tmp_path / "input.csv"
+    path.write_bytes(FILE_CASES[case][0])
+    with pytest.raises(ContractViolationError) as caught:
+        score(load_batch(path), trained_model)
+    named = re.search(r"required column is missing: (.+?) —", str(caught.value))
+    assert named, str(caught.value)
+    assert named.group(1).split(", ") == COLUMNS
+
+
 ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "null id": ({"id": ""}, "id: not_nullable"),
     "meta_score text": ({"meta_score": "great"}, "meta_score: number_in_range(0,100)"),
@@ -171,9 +194,16 @@ ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "impossible date": ({"date": "Feb 30, 2020"}, "date: release_date_format"),
     "other date format": ({"date": "02/12/2021"}, "date: release_date_format"),
     "Metacritic date": ({"date": "Feb 12, 2021"}, None),
+    # Implausible release years (9999, 1, 0, and the Unix epoch 1970: 41 years before the
+    # 3DS launched) used to be scored; the training contract's window applies.
+    "year 9999": ({"date": "9999"}, "date: release_year_in_range(1972,2100)"),
+    "year 0001": ({"date": "0001"}, "date: release_year_in_range(1972,2100)"),
+    "TBA 0000": ({"date": "TBA 0000"}, "date: release_year_in_range(1972,2100)"),
+    "epoch day": ({"date": "1970-01-01"}, "date: release_year_in_range(1972,2100)"),
     "TBA": ({"date": "TBA"}, None),
     "cancelled": ({"date": "Canceled"}, "date: not_cancelled"),
     "genres not a list string": ({"genres": "Action|Puzzle"}, "genres: list_string"),
+    "genres missing a comma": ({"genres": "['Action' 'Puzzle']"}, "genres: list_string"),
     "genres empty list": ({"genres": "[]"}, None),
     "genres very long": ({"genres": "['" + "x" * 3_000 + "']"}, "genres: list_string"),
     "1 MB title": ({"title": "T" * 1_000_000}, "title: str_length"),
@@ -197,6 +227,86 @@ def test_each_bad_batch_row_is_quarantined_with_its_reason(case, trained_model):
     else:
         assert len(quarantine) == 1
         assert reason in quarantine["reason"].item()
+
+
+FIELD_COUNT_CASES: dict[str, bytes] = {
+    # The issue's row, cut after the first digit of meta_score and without a final newline:
+    # it used to be scored with meta_score 9 and no esrb_rating, developers or genres.
+    "truncated last line": b"cut,Star Quest,Switch,2019-06-14,9",
+    "short row": b"short,Star Quest,Switch,2019-06-14,92,E\n",
+    "one field": b"lonely\n",
+    "long row": b"long,Star Quest,Switch,2021-02-12,80,E,['Nintendo'],['Action'],surplus\n",
+    "unquoted comma in a title": b"comma,Zelda, Link,Switch,2021-02-12,80,E,['Nintendo'],[]\n",
+}
+
+
+@pytest.mark.parametrize("case", list(FIELD_COUNT_CASES))
+def test_a_row_with_too_few_or_too_many_fields_is_quarantined(case, trained_model):
+    result = score_bytes(csv_bytes(TWO) + FIELD_COUNT_CASES[case], trained_model)
+    assert_accounted(result)
+    assert result["scoring_summary"]["rows_in"] == 3
+    assert result["predictions@csv"]["id"].tolist() == ["r1", "r2"]
+    quarantine = result["scoring_quarantine"]
+    assert len(quarantine) == 1 and "row: field_count" in quarantine["reason"].item()
+    assert quarantine["source_row"].item() == 2
+
+
+def test_every_row_one_field_too_many_is_not_shifted_into_the_columns(trained_model):
+    """pandas takes the first field as the index when every row has one field more than the
+    header: every value would move one column to the left (id <- title, ...)."""
+    lines = csv_bytes(TWO).decode().splitlines()
+    content = "\n".join([lines[0], *(line + ",extra" for line in lines[1:])]) + "\n"
+    result = score_bytes(content.encode(), trained_model)
+    assert_accounted(result)
+    assert result["scoring_summary"]["rows_scored"] == 0
+    assert result["scoring_quarantine"]["id"].tolist() == ["r1", "r2"]
+    assert (result["scoring_quarantine"]["reason"] == "row: field_count").all()
+
+
+def test_a_day_whose_meta_scores_all_sit_on_a_ten_point_scale_is_flagged(trained_model):
+    """meta_score is 0-100: 8.5 is valid alone, but a day of 0-10 values is a scale mix-up."""
+    scores = ["8.5", "7", "9.1", "", "10"]
+    rows = [row(id=f"s{i}", meta_score=score) for i, score in enumerate(scores)]
+    result = score_bytes(csv_bytes(rows), trained_model)
+    assert_accounted(result)
+    assert result["scoring_summary"]["rows_scored"] == 5  # scored, and flagged
+    assert result["scoring_summary"]["meta_score_scale_suspect"] is True
+    normal = score_bytes(csv_bytes([*rows, row(id="s9", meta_score="85")]), trained_model)
+    assert normal["scoring_summary"]["meta_score_scale_suspect"] is False
+
+
+NA_LIKE = ["NA", "null", "None", "nan", "N/A", "NaN", "#N/A", "n/a", "<NA>"]
+
+
+@pytest.mark.parametrize("token", NA_LIKE)
+def test_na_like_ids_and_titles_are_text_not_missing(token, trained_model):
+    """pandas' default NA markers turned these ids into missing ones (quarantined, the text
+    lost) and these titles into empty ones (scored as a game without a title)."""
+    result = score_bytes(csv_bytes([row(id=token, title=token), row(id="r2")]), trained_model)
+    assert_accounted(result)
+    assert result["predictions@csv"]["id"].tolist() == [token, "r2"]
+    assert result["scored_features@parquet"]["title_length"].tolist()[0] == len(token)
+
+
+def test_an_na_like_id_survives_the_predictions_file_monitoring_reads(tmp_path, trained_model):
+    predictions = score_bytes(csv_bytes([row(id="NA"), row(id="r2")]), trained_model)[
+        "predictions@csv"
+    ]
+    entries = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_07_model_output.yml").read_text())
+    folder = tmp_path / "prod" / "predictions"
+    catalog = ContractDataCatalog.from_config(
+        {
+            "predictions@csv": {
+                **entries["predictions@csv"],
+                "filepath": str(folder / "dt=2021-06-01" / "predictions.csv"),
+            },
+            "predictions@partitions": {**entries["predictions@partitions"], "path": str(folder)},
+        }
+    )
+    catalog.save("predictions@csv", predictions)
+    assert catalog.load("predictions@csv")["id"].tolist() == ["NA", "r2"]
+    (load,) = catalog.load("predictions@partitions").values()
+    assert load()["id"].tolist() == ["NA", "r2"]
 
 
 def test_duplicate_ids_are_never_scored(trained_model):

@@ -6,6 +6,7 @@ on the 2-core machine): see "Resource bound" in docs/reliability.md.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
@@ -17,45 +18,45 @@ import pandas as pd
 import pytest
 
 from tests.reliability.conftest import batch_frame
+from user_score.params import RunDate
 from user_score.pipelines.scoring.nodes import (
     build_scoring_features,
     predict_batch,
     validate_batch_input,
 )
+from user_score.pipelines.scoring.params import ScoringParams
+
+RUN_DATE = RunDate("2021-07-01")
 
 
-class SpyModel:
-    """Wraps the model artifact and records the size of every predict call."""
+def spy_model(model: Any) -> tuple[Any, list[int]]:
+    """A copy of the model artifact that records the size of every predict call."""
+    spy, calls = copy.copy(model), []
 
-    def __init__(self, model: Any) -> None:
-        self._model = model
-        self.calls: list[int] = []
+    def predict(features: pd.DataFrame) -> pd.DataFrame:
+        calls.append(len(features))
+        return model.predict(features)
 
-    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        self.calls.append(len(features))
-        return self._model.predict(features)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._model, name)
+    spy.predict = predict
+    return spy, calls
 
 
 def _features(rows: int) -> pd.DataFrame:
-    params = {"run_date": "2021-07-01"}
-    valid, _, _ = validate_batch_input(batch_frame(rows, seed=3).astype(str), params)
+    valid, _, _ = validate_batch_input(batch_frame(rows, seed=3).astype(str), RUN_DATE)
     return build_scoring_features(valid)
 
 
 def test_the_model_never_sees_more_than_chunk_size_rows(trained_model):
     features = _features(2_300)
-    spy = SpyModel(trained_model)
+    spy, calls = spy_model(trained_model)
     chunked, _, report = predict_batch(
-        features.copy(), spy, {"run_date": "2021-07-01", "chunk_size": 500}
+        features.copy(), spy, RUN_DATE, ScoringParams(chunk_size=500)
     )
-    assert max(spy.calls) <= 500
-    assert sum(spy.calls) == len(features) == report["rows_scored"]
+    assert max(calls) <= 500
+    assert sum(calls) == len(features) == report["rows_scored"]
 
     whole, _, _ = predict_batch(
-        features.copy(), trained_model, {"run_date": "2021-07-01", "chunk_size": 10**9}
+        features.copy(), trained_model, RUN_DATE, ScoringParams(chunk_size=10**9)
     )
     pd.testing.assert_frame_equal(chunked, whole)  # chunking changes nothing
 

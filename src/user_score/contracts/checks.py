@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
+from user_score.datasets.field_count_csv import FIELD_COUNT_ERROR
 from user_score.features import map_unique, parse_list_string, parse_release_dates, per_unique
 
 MAX_TITLE_LENGTH = 300
@@ -25,6 +26,13 @@ MAX_LIST_STRING_LENGTH = 2_000
 #: A numeric column must parse for at least this share of its non-null cells;
 #: below it the column is taken to be mislabelled and the file is rejected.
 MIN_NUMERIC_SHARE = 0.5
+#: Quarantine reason of a row whose field count differs from the file header's.
+FIELD_COUNT_RULE = "row: field_count"
+#: Plausible release years (training contract and batches): no video game was released
+#: before the first home console (1972); ``1970-01-01`` is an epoch placeholder, 9999 or
+#: 0001 are "unknown" markers, not years.
+MIN_RELEASE_YEAR = 1972
+MAX_RELEASE_YEAR = 2100
 
 
 def is_numeric_column(series: pd.Series) -> bool:
@@ -60,15 +68,43 @@ def is_release_date(series: pd.Series) -> pd.Series:
     return parse_release_dates(series)["date_valid"]
 
 
+def release_years(series: pd.Series) -> pd.Series:
+    """Year of each raw release date (the day's year, else the TBA year hint; NaN if none)."""
+    dates = parse_release_dates(series)
+    return dates["release_date"].dt.year.astype("float64").fillna(dates["date_year_hint"])
+
+
+def is_release_year_in_range(series: pd.Series, low: int, high: int) -> pd.Series:
+    """Row rule: no year (TBA; an unparsable date is judged by other rules) or one in range."""
+    years = release_years(series)
+    return years.isna() | years.between(low, high)
+
+
+def is_ten_point_scale(series: pd.Series) -> bool:
+    """Day rule: every meta_score given lies within 0-10 (a 0-10 scale sent as 0-100).
+
+    One such value is a plausible, if poor, Metascore; a whole file of them is not.
+    """
+    numbers = pd.to_numeric(series.dropna(), errors="coerce").dropna()
+    return bool(len(numbers)) and bool(numbers.between(0, 10).all())
+
+
 def is_not_cancelled(series: pd.Series) -> pd.Series:
     """Row rule: not ``Canceled`` (a cancelled game is never released)."""
     return ~parse_release_dates(series)["date_cancelled"]
 
 
+def parse_iso_dates(series: pd.Series) -> pd.Series:
+    """``YYYY-MM-DD`` texts as dates; anything else (a time, trailing text, ``2024-3-9``,
+    ``2024-02-30``) is ``NaT``."""
+    text = series.astype("string")
+    exact = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    return pd.to_datetime(text.where(exact), format="%Y-%m-%d", errors="coerce")
+
+
 def is_iso_date(series: pd.Series) -> pd.Series:
-    """Row rule: a ``YYYY-MM-DD`` date (a timestamp is accepted)."""
-    text = series.astype("string").str.strip().str.slice(0, 10)
-    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+    """Row rule: exactly a ``YYYY-MM-DD`` calendar day (no time, no surrounding text)."""
+    return parse_iso_dates(series).notna().to_numpy()
 
 
 # ---------------------------------------------------------------------------
@@ -119,7 +155,7 @@ list_string_check = column_check(
 )
 iso_date_check = column_check(
     "iso_date",
-    "A YYYY-MM-DD date.",
+    "Exactly a YYYY-MM-DD calendar day (no time, no other text).",
     lambda series: pd.Series(is_iso_date(series), index=series.index),
 )
 
@@ -130,4 +166,31 @@ def number_in_range_check(*fields: str, low: int, high: int) -> classmethod:
         f"number_in_range({low},{high})",
         f"Null or a number within {low}-{high}.",
         partial(is_number_in_range, low=low, high=high),
+    )(*fields)
+
+
+def field_count_check() -> classmethod:
+    """Table check ``row: field_count``: the row had as many fields as the file's header.
+
+    Reads the column :data:`~user_score.datasets.field_count_csv.FIELD_COUNT_ERROR` that
+    :class:`~user_score.datasets.FieldCountCSVDataset` adds (a frame without it passes).
+    """
+
+    def check(cls: type, frame: pd.DataFrame) -> pd.Series:
+        if FIELD_COUNT_ERROR not in frame:
+            return pd.Series(True, index=frame.index)
+        return frame[FIELD_COUNT_ERROR].isna()
+
+    return pa.dataframe_check(
+        name=FIELD_COUNT_RULE,
+        description="As many fields as the header (a truncated or shifted row is not read).",
+    )(check)
+
+
+def release_year_check(*fields: str, low: int, high: int) -> classmethod:
+    """Model check ``release_year_in_range(low,high)`` on raw release dates."""
+    return column_check(
+        f"release_year_in_range({low},{high})",
+        f"The release year (or TBA year) is within {low}-{high}.",
+        partial(is_release_year_in_range, low=low, high=high),
     )(*fields)

@@ -14,12 +14,16 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from user_score.contracts.checks import (
+    MAX_RELEASE_YEAR,
     MAX_TITLE_LENGTH,
+    MIN_RELEASE_YEAR,
+    field_count_check,
     list_string_check,
     not_cancelled_check,
     number_in_range_check,
     numeric_column_check,
     release_date_format_check,
+    release_year_check,
 )
 from user_score.features import ESRB_RATINGS, PLATFORM_PATTERN, normalise_platform
 
@@ -86,7 +90,10 @@ class RawGameRow(pa.DataFrameModel):
     platform: Series[str] = pa.Field(nullable=False, description="Required; see platform rule.")
     date: Series[str] = pa.Field(
         nullable=False,
-        description="'Feb 12, 2021', ISO 'YYYY-MM-DD', or TBA/'TBA 2011'/'Q4 2015'; not Canceled.",
+        description=(
+            "'Feb 12, 2021', ISO 'YYYY-MM-DD', or TBA/'TBA 2011'/'Q4 2015'; not Canceled; "
+            f"year {MIN_RELEASE_YEAR}-{MAX_RELEASE_YEAR}."
+        ),
     )
     user_score: Series[str] = pa.Field(nullable=True, description="Null or a number 0-10.")
     link: Series[str] = pa.Field(
@@ -108,8 +115,10 @@ class RawGameRow(pa.DataFrameModel):
     meta_score_range = number_in_range_check("meta_score", low=0, high=100)
     user_score_range = number_in_range_check("user_score", low=0, high=10)
     date_format = release_date_format_check("date")
+    release_year = release_year_check("date", low=MIN_RELEASE_YEAR, high=MAX_RELEASE_YEAR)
     not_cancelled = not_cancelled_check("date")
     list_strings = list_string_check("developers", "genres")
+    field_count = field_count_check()
 
     @pa.dataframe_check(name="platform: recognised_or_repairable_from_link")
     @classmethod
@@ -185,7 +194,9 @@ class ModelInputTable(pa.DataFrameModel):
     release_date: Series[pd.Timestamp] = pa.Field(nullable=True)
     meta_score: Series[float] = pa.Field(nullable=True, ge=0, le=100)
     meta_score_missing: Series[bool]
-    release_year: Series[float] = pa.Field(nullable=True, ge=1970, le=2100)
+    release_year: Series[float] = pa.Field(
+        nullable=True, ge=MIN_RELEASE_YEAR, le=MAX_RELEASE_YEAR, description="Plausible window."
+    )
     release_month: Series[float] = pa.Field(nullable=True, ge=1, le=12)
     release_quarter: Series[float] = pa.Field(nullable=True, ge=1, le=4)
     date_tba: Series[bool]

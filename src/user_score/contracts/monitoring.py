@@ -7,10 +7,19 @@ and ``MonitoringHistory`` are file contracts of its reports.
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from user_score.contracts.checks import iso_date_check, number_in_range_check
+from user_score.contracts.checks import (
+    field_count_check,
+    iso_date_check,
+    number_in_range_check,
+    parse_iso_dates,
+)
+
+#: Column monitoring adds to every delivered label: the day of its ``dt=`` folder.
+DELIVERY_DAY = "partition_date"
 
 
 class Actuals(pa.DataFrameModel):
@@ -18,12 +27,14 @@ class Actuals(pa.DataFrameModel):
 
     Labels arrive 7-14 days after scoring, not for every game, sometimes late,
     partial or twice. Rows breaking a rule go to ``monitoring_labels_quarantine``;
-    repeated deliveries of one ``id`` are de-duplicated by monitoring (latest wins).
+    repeated deliveries of one ``id`` are de-duplicated by monitoring: the latest
+    delivery (``dt=`` folder) wins, whatever its ``event_date``.
     """
 
     id: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1}, description="Game id.")
     event_date: Series[str] = pa.Field(
-        nullable=False, description="Day the real user score became known, YYYY-MM-DD."
+        nullable=False,
+        description="Day the real user score became known, YYYY-MM-DD, not after delivery.",
     )
     real_user_score: Series[str] = pa.Field(nullable=False, description="Real user score 0-10.")
 
@@ -34,6 +45,15 @@ class Actuals(pa.DataFrameModel):
 
     event_date_format = iso_date_check("event_date")
     score_range = number_in_range_check("real_user_score", low=0, high=10)
+    field_count = field_count_check()
+
+    @pa.dataframe_check(name="event_date: not_after_delivery")
+    @classmethod
+    def not_after_delivery(cls, frame: pd.DataFrame) -> pd.Series:
+        """A label is dated on or before the day it was delivered (its ``dt=`` folder)."""
+        if DELIVERY_DAY not in frame:
+            return pd.Series(True, index=frame.index)
+        return ~(parse_iso_dates(frame["event_date"]) > frame[DELIVERY_DAY])
 
 
 class MonitoredPredictions(pa.DataFrameModel):

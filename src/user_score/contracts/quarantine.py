@@ -10,6 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from user_score.contracts.checks import FIELD_COUNT_RULE
+
+#: Rules about a row's shape: a row breaking one gets that reason alone (its values are
+#: not in the columns the header names, so the other rules' verdicts mean nothing).
+STRUCTURAL_RULES = (FIELD_COUNT_RULE,)
+
 
 def row_failures(frame: pd.DataFrame, schema: type[pa.DataFrameModel]) -> pd.Series:
     """Return, per row of ``frame``, the ``'column: rule'`` reasons it breaks.
@@ -31,18 +37,27 @@ def row_failures(frame: pd.DataFrame, schema: type[pa.DataFrameModel]) -> pd.Ser
         if not file_level.empty:
             raise
         # Column-level rules read "column: rule"; table-level rules are named
-        # "column: rule" themselves (e.g. "platform: recognised_or_...").
+        # "column: rule" themselves (e.g. "platform: recognised_or_..."), and pandera
+        # reports their failure once per column of the row: one label per row for them.
         checks = row_level["check"].astype(str)
         columns = row_level["column"]
-        labels = (columns.astype(str) + ": " + checks).where(columns.notna(), checks)
+        table_level = row_level["schema_context"].eq("DataFrameSchema") | columns.isna()
+        labels = checks.where(table_level, columns.astype(str) + ": " + checks)
         per_row = (
             pd.DataFrame({"index": row_level["index"].to_numpy(), "label": labels.to_numpy()})
             .drop_duplicates()
             .groupby("index", sort=False)["label"]
-            .agg(lambda items: "; ".join(sorted(items)))
+            .agg(_reason)
         )
         reasons.loc[per_row.index] = per_row.to_numpy()
     return reasons
+
+
+def _reason(labels: pd.Series) -> str:
+    """The row's ``'; '``-joined reasons (a structural rule alone, when one is broken)."""
+    items = set(labels)
+    structural = [rule for rule in STRUCTURAL_RULES if rule in items]
+    return "; ".join(sorted(structural or items))
 
 
 def split_by_contract(

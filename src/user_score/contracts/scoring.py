@@ -12,12 +12,16 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from user_score.contracts.checks import (
+    MAX_RELEASE_YEAR,
     MAX_TITLE_LENGTH,
+    MIN_RELEASE_YEAR,
+    field_count_check,
     list_string_check,
     not_cancelled_check,
     number_in_range_check,
     numeric_column_check,
     release_date_format_check,
+    release_year_check,
 )
 from user_score.features import normalise_platform
 
@@ -80,7 +84,10 @@ class BatchInputRow(pa.DataFrameModel):
     )
     date: Series[str] = pa.Field(
         nullable=False,
-        description="ISO 'YYYY-MM-DD', 'Feb 12, 2021' or TBA/'TBA 2011'/'Q4 2015'; not Canceled.",
+        description=(
+            "ISO 'YYYY-MM-DD', 'Feb 12, 2021' or TBA/'TBA 2011'/'Q4 2015'; not Canceled; "
+            f"year {MIN_RELEASE_YEAR}-{MAX_RELEASE_YEAR}."
+        ),
     )
     meta_score: Series[str] = pa.Field(nullable=True, description="Null or a number 0-100.")
     esrb_rating: Series[str] = pa.Field(
@@ -108,8 +115,10 @@ class BatchInputRow(pa.DataFrameModel):
 
     meta_score_range = number_in_range_check("meta_score", low=0, high=100)
     date_format = release_date_format_check("date")
+    release_year = release_year_check("date", low=MIN_RELEASE_YEAR, high=MAX_RELEASE_YEAR)
     not_cancelled = not_cancelled_check("date")
     list_strings = list_string_check("developers", "genres")
+    field_count = field_count_check()
 
 
 class Predictions(pa.DataFrameModel):

@@ -8,6 +8,12 @@ previous complete file or none. Besides those: :class:`ModelArtifactDataset`
 kedro-viz previews) and ``partitions.OptionalPartitionedDataset``.
 """
 
+from .field_count_csv import FIELD_COUNT_ERROR, FieldCountCSVDataset
 from .model_artifact import ModelArtifactDataset, ModelIntegrityError
 
-__all__ = ["ModelArtifactDataset", "ModelIntegrityError"]
+__all__ = [
+    "FIELD_COUNT_ERROR",
+    "FieldCountCSVDataset",
+    "ModelArtifactDataset",
+    "ModelIntegrityError",
+]

@@ -52,7 +52,7 @@ def mixed_raw() -> pd.DataFrame:
 
 def test_split_raw_games_removes_exact_duplicates_and_quarantines_with_reasons(mixed_raw):
     valid, rejected, intake = split_raw_games(mixed_raw)
-    assert intake == {"rows_in": 8, "duplicates_removed": 1}
+    assert intake == {"rows_in": 8, "duplicates_removed": 1, "meta_score_scale_suspect": False}
     assert len(valid) + len(rejected) + intake["duplicates_removed"] == len(mixed_raw)
     reasons = dict(zip(rejected["title"], rejected["reason"], strict=True))
     assert reasons == {

@@ -23,12 +23,14 @@ from tests.model_fixtures import quick_model
 from user_score.demo_data import generate_games, to_batch_input, to_raw_catalog
 from user_score.features import build_features, parse_raw_games
 from user_score.model import UserScoreModel
+from user_score.params import RunDate
 from user_score.pipelines.data_engineering.nodes import (
     clean_games,
     create_model_input_table,
     split_raw_games,
 )
 from user_score.pipelines.monitoring import create_pipeline
+from user_score.pipelines.monitoring.params import MonitoringParams
 from user_score.pipelines.monitoring.reference import (
     build_reference_profile,
     train_performance_estimator,
@@ -38,16 +40,16 @@ PARAMS_FILE = Path(__file__).resolve().parents[3] / "conf" / "base" / "parameter
 FAST_LGBM = {"n_estimators": 120, "learning_rate": 0.06}
 
 
-def monitoring_params(run_date: str = "2021-03-01", **overrides: Any) -> dict[str, Any]:
-    """``params:monitoring`` from conf/base with the run-time values filled in."""
+def monitoring_params(**overrides: Any) -> MonitoringParams:
+    """``params:monitoring`` from conf/base (``fail_on: none``), as Kedro hands it to the nodes."""
     params = yaml.safe_load(PARAMS_FILE.read_text())["monitoring"]
-    params.update(run_date=run_date, fail_on="none")
+    params.update(fail_on="none")
     for key, value in overrides.items():
         if isinstance(value, dict):
             params[key] = {**params[key], **value}
         else:
             params[key] = value
-    return params
+    return MonitoringParams.model_validate(params)
 
 
 @dataclass
@@ -225,7 +227,12 @@ class KeptDataset(AbstractDataset):
         return {}
 
 
-def run_monitoring(production: Production, trained: Trained, params: dict[str, Any]) -> DataCatalog:
+def run_monitoring(
+    production: Production,
+    trained: Trained,
+    run_date: str,
+    params: MonitoringParams | None = None,
+) -> DataCatalog:
     """Run the monitoring pipeline on an in-memory catalog; every output stays readable."""
     pipeline = create_pipeline()
     datasets = {name: KeptDataset() for name in pipeline.all_outputs()}
@@ -236,7 +243,8 @@ def run_monitoring(production: Production, trained: Trained, params: dict[str, A
             "actuals": MemoryDataset(Production.loaders(production.actuals)),
             "reference_profile": MemoryDataset(trained.reference_profile),
             "performance_estimator": MemoryDataset(trained.estimator, copy_mode="assign"),
-            "params:monitoring": MemoryDataset(params),
+            "params:run_date": MemoryDataset(RunDate(run_date)),
+            "params:monitoring": MemoryDataset(params or monitoring_params()),
         }
     )
     catalog = DataCatalog(datasets)

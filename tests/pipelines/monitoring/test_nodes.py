@@ -7,6 +7,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from tests.pipelines.monitoring.conftest import (
     drifted_games,
@@ -17,13 +18,19 @@ from tests.pipelines.monitoring.conftest import (
 from user_score.contracts import MonitoringHistory
 from user_score.datasets.pandas import UpsertCSVDataset
 from user_score.datasets.partitions import OptionalPartitionedDataset
+from user_score.params import RunDate
 from user_score.pipelines.monitoring.flags import flag_of
 from user_score.pipelines.monitoring.history import HISTORY_COLUMNS, history_row
 from user_score.pipelines.monitoring.performance import match_labels, realised_metrics
 from user_score.pipelines.monitoring.status import MonitoringAlert, assess_status, enforce_fail_on
-from user_score.pipelines.monitoring.windows import select_labels, select_predictions
+from user_score.pipelines.monitoring.windows import (
+    select_features,
+    select_labels,
+    select_predictions,
+)
 
 RUN_DATE = "2021-03-21"
+DAY = RunDate(RUN_DATE)
 
 
 def loaders(partitions: dict[str, pd.DataFrame]) -> dict:
@@ -50,7 +57,7 @@ def actuals(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
 
 @pytest.fixture
 def params():
-    return monitoring_params(RUN_DATE)
+    return monitoring_params()
 
 
 # ---------------------------------------------------------------------------
@@ -74,7 +81,7 @@ def test_labels_are_deduplicated_quarantined_and_accounted_for(params):
         ),
         "dt=2021-03-30/actuals": actuals([("f", "2021-03-30", "5.0")]),  # after run_date
     }
-    labels, quarantined, intake = select_labels(loaders(partitions), params)
+    labels, quarantined, intake = select_labels(loaders(partitions), DAY, params)
     assert sorted(labels["id"]) == ["a", "b", "c"]
     assert labels.set_index("id").loc["b", "real_user_score"] == 6.5  # latest delivery wins
     assert intake["duplicates_removed"] == 2 and intake["ids_with_conflicting_scores"] == 1
@@ -91,7 +98,7 @@ def test_no_labels_yet_is_a_normal_empty_state(tmp_path, params):
         path=str(tmp_path / "actuals"), dataset="user_score.datasets.pandas.CSVDataset"
     )
     assert empty.load() == {}
-    labels, quarantined, intake = select_labels(empty.load(), params)
+    labels, quarantined, intake = select_labels(empty.load(), DAY, params)
     assert labels.empty and quarantined.empty
     assert intake == {
         "rows_in": 0,
@@ -100,6 +107,7 @@ def test_no_labels_yet_is_a_normal_empty_state(tmp_path, params):
         "ids_with_conflicting_scores": 0,
         "labels": 0,
         "labels_in_window": 0,
+        "ignored_partitions": [],
     }
 
 
@@ -114,6 +122,7 @@ def test_label_join_in_window_late_and_unmatched(params):
                 "dt=2021-03-21/predictions": prediction_partition("2021-03-21", ["new"], 5.0),
             }
         ),
+        DAY,
         params,
     )
     labels, _, _ = select_labels(
@@ -129,6 +138,7 @@ def test_label_join_in_window_late_and_unmatched(params):
                 "dt=2021-03-01/actuals": actuals([("b", "2021-03-01", "7.0")]),  # before window
             }
         ),
+        DAY,
         params,
     )
     matched = match_labels(predictions, labels, params).set_index("id")
@@ -142,17 +152,60 @@ def test_label_join_in_window_late_and_unmatched(params):
     assert metrics["interval_coverage"] == 1.0
 
 
+def test_stray_files_and_impossible_day_folders_are_not_read_as_partitions(params, caplog):
+    """A backup copy in a day folder was read as a second partition (every row twice, and a
+    negative count of predictions without features); dt=2021-02-30 crashed monitoring."""
+    day = prediction_partition("2021-03-21", ["a", "b"])
+    features = pd.DataFrame({"id": ["a", "b"], "meta_score": [80.0, 70.0]})
+    with caplog.at_level(logging.WARNING):
+        predictions = select_predictions(
+            loaders(
+                {
+                    "dt=2021-03-21/predictions": day,
+                    "dt=2021-03-21/predictions_backup": day,
+                    "dt=2021-02-30/predictions": day,
+                }
+            ),
+            DAY,
+            params,
+        )
+        scored = select_features(
+            loaders(
+                {"dt=2021-03-21/features": features, "dt=2021-03-21/features (copy)": features}
+            ),
+            DAY,
+            params,
+        )
+        labels, _, intake = select_labels(
+            loaders(
+                {
+                    "dt=2021-03-20/actuals": actuals([("a", "2021-03-20", "7.0")]),
+                    "dt=2021-02-30/actuals": actuals([("b", "2021-02-28", "6.0")]),
+                    "dt=2021-03-20/actuals_old": actuals([("a", "2021-03-19", "1.0")]),
+                }
+            ),
+            DAY,
+            params,
+        )
+    assert predictions["id"].tolist() == ["a", "b"]
+    assert scored["id"].tolist() == ["a", "b"]
+    assert labels.set_index("id")["real_user_score"].to_dict() == {"a": 7.0}
+    assert intake["ignored_partitions"] == ["dt=2021-02-30/actuals", "dt=2021-03-20/actuals_old"]
+    for key in ("predictions_backup", "features (copy)", "dt=2021-02-30/predictions"):
+        assert key in caplog.text
+
+
 def test_missing_predictions_for_the_window_is_a_clear_error(params):
     old = {"dt=2021-02-01/predictions": prediction_partition("2021-02-01", ["a"])}
     with pytest.raises(ValueError, match=r"no predictions for 2021-03-15\.\.2021-03-21"):
-        select_predictions(loaders(old), params)
+        select_predictions(loaders(old), DAY, params)
     broken = {
         "dt=2021-03-21/predictions": prediction_partition("2021-03-21", ["a"]).drop(
             columns="model_version"
         )
     }
     with pytest.raises(ValueError, match=r"model_version.*dt=2021-03-21"):
-        select_predictions(loaders(broken), params)
+        select_predictions(loaders(broken), DAY, params)
 
 
 # ---------------------------------------------------------------------------
@@ -165,10 +218,7 @@ def drift_frame(psis: dict[str, float], params) -> pd.DataFrame:
         {
             "feature": list(psis),
             "psi": list(psis.values()),
-            "flag": [
-                flag_of(v, params["psi"]["warning"], params["psi"]["critical"])
-                for v in psis.values()
-            ],
+            "flag": [flag_of(v, params.psi.warning, params.psi.critical) for v in psis.values()],
         }
     )
 
@@ -184,14 +234,15 @@ def performance_frame(matched: int, mae_flag: str = "ok", mae: float = 0.5) -> p
     return pd.DataFrame(rows, columns=["metric", "value", "baseline", "change", "flag", "rows"])
 
 
-def status_for(psis, params, performance=None):
-    predictions = prediction_partition(RUN_DATE, ["x"]).assign(in_window=True)
+def status_for(psis, params, performance=None, run_date=DAY):
+    predictions = prediction_partition(run_date.iso, ["x"]).assign(in_window=True)
     return assess_status(
         drift_frame(psis, params),
         performance if performance is not None else performance_frame(0),
         predictions,
         {"labels": 0},
         {"model_version": "m1"},
+        run_date,
         params,
     )
 
@@ -213,7 +264,7 @@ def test_status_follows_the_psi_thresholds(params, worst_psi, status, action):
 
 
 def test_the_original_projects_thresholds_can_be_set():
-    params = monitoring_params(RUN_DATE, psi={"warning": 0.20, "critical": 0.30})
+    params = monitoring_params(psi={"warning": 0.20, "critical": 0.30})
     assert status_for({"meta_score": 0.15, "prediction": 0.0}, params)["status"] == "GREEN"
     assert status_for({"meta_score": 0.25, "prediction": 0.0}, params)["status"] == "AMBER"
 
@@ -240,6 +291,7 @@ def test_a_model_version_mismatch_is_a_warning(params):
         predictions,
         {},
         {"model_version": "m2"},
+        DAY,
         params,
     )
     assert result["status"] == "AMBER" and "reference profile is for m2" in result["reasons"][0]
@@ -257,14 +309,14 @@ def test_a_model_version_mismatch_is_a_warning(params):
 )
 def test_fail_on_turns_a_status_into_a_failed_run(fail_on, status, raises):
     result = {"status": status, "run_date": RUN_DATE, "recommended_action": "x", "reasons": ["r"]}
-    params = {"fail_on": fail_on}
+    params = monitoring_params(fail_on=fail_on)
     if raises:
         with pytest.raises(MonitoringAlert, match=f"monitoring status {status} for {RUN_DATE}"):
             enforce_fail_on(result, "<html/>", params)
     else:
         enforce_fail_on(result, "<html/>", params)
-    with pytest.raises(ValueError, match="fail_on must be one of"):
-        enforce_fail_on(result, "", {"fail_on": "sometimes"})
+    with pytest.raises(ValidationError, match="fail_on"):
+        monitoring_params(fail_on="sometimes")
 
 
 # ---------------------------------------------------------------------------
@@ -281,7 +333,7 @@ def test_history_is_one_row_per_run_date_and_a_rerun_replaces_it(tmp_path, param
     assert not dataset.exists()  # first run: no history yet
     for day, psi_value in (("2021-03-21", 0.12), ("2021-03-20", 0.05), ("2021-03-21", 0.30)):
         status = status_for(
-            {"meta_score": psi_value, "prediction": 0.0}, {**params, "run_date": day}
+            {"meta_score": psi_value, "prediction": 0.0}, params, None, RunDate(day)
         )
         dataset.save(history_row(status))
     history = dataset.load()

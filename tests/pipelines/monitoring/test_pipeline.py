@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import data_files
 from tests.pipelines.monitoring.conftest import (
     Production,
     drifted_games,
-    monitoring_params,
     run_monitoring,
     simulate_production,
     stable_games,
@@ -33,7 +33,7 @@ def drifted(trained) -> Production:
 
 
 def test_a_stable_period_stays_green(trained, stable):
-    catalog = run_monitoring(stable, trained, monitoring_params(LAST_DAY))
+    catalog = run_monitoring(stable, trained, LAST_DAY)
     status = catalog.load("monitoring_status")
     assert status["status"] == "GREEN", status["reasons"]
     assert status["recommended_action"] == "none"
@@ -45,7 +45,7 @@ def test_a_stable_period_stays_green(trained, stable):
 
 
 def test_a_drifted_period_turns_red_for_the_right_reasons(trained, drifted):
-    catalog = run_monitoring(drifted, trained, monitoring_params(LAST_DAY))
+    catalog = run_monitoring(drifted, trained, LAST_DAY)
     status = catalog.load("monitoring_status")
     assert status["status"] == "RED" and status["recommended_action"] == "retrain"
     flags = {name: info["flag"] for name, info in status["drift"]["features"].items()}
@@ -59,7 +59,7 @@ def test_a_drifted_period_turns_red_for_the_right_reasons(trained, drifted):
 
 
 def test_the_first_days_have_no_labels_and_that_is_normal(trained, stable):
-    catalog = run_monitoring(stable, trained, monitoring_params("2021-03-03"))
+    catalog = run_monitoring(stable, trained, "2021-03-03")
     status = catalog.load("monitoring_status")
     assert status["performance"]["state"] == "no_labels"
     assert status["status"] in {"GREEN", "AMBER"}  # 300 rows: drift is judged, labels are not
@@ -134,3 +134,25 @@ def test_kedro_runs_upsert_history_write_a_self_contained_report_and_fail_on_red
     assert status["status"] == "RED"
     history = pd.read_csv(reports / "monitoring_history.csv")
     assert history.set_index("run_date").loc[LAST_DAY, "status"] == "RED"
+
+
+@pytest.mark.parametrize(
+    ("runtime_params", "named"),
+    [
+        # used to monitor another day than the one whose folder it wrote
+        ({"monitoring": {"run_date": "2021-03-05"}}, ["monitoring", "run_date", "Extra inputs"]),
+        ({"run_date": "2021-3-5"}, ["run_date", "YYYY-MM-DD", "2021-3-5"]),
+        ({"monitoring": {"window_days": "seven"}}, ["monitoring", "window_days"]),
+        ({"fail_on": "sometimes"}, ["monitoring", "fail_on"]),
+    ],
+    ids=["monitoring.run_date", "short form", "window_days text", "fail_on unknown"],
+)
+def test_a_wrong_parameter_is_refused_before_anything_is_read_or_written(
+    project_copy, kedro_run, runtime_params, named
+):
+    before = data_files(project_copy)
+    with pytest.raises(Exception) as error:
+        kedro_run(project_copy, "monitoring", runtime_params)
+    for fragment in named:
+        assert fragment in str(error.value), str(error.value)
+    assert data_files(project_copy) == before

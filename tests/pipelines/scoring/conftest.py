@@ -12,11 +12,13 @@ from tests.conftest import DEMO_CATALOG
 from tests.model_fixtures import quick_model
 from user_score.contracts import BATCH_COLUMNS
 from user_score.model import NoveltyIntervals, UserScoreModel
+from user_score.params import RunDate
 from user_score.pipelines.data_engineering.nodes import (
     clean_games,
     create_model_input_table,
     split_raw_games,
 )
+from user_score.pipelines.scoring.params import ScoringParams
 
 
 @pytest.fixture(scope="session")
@@ -69,4 +71,5 @@ def batch_frame(*rows: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=list(BATCH_COLUMNS)).astype(object)
 
 
-SCORING_PARAMS = {"run_date": "2021-03-01", "chunk_size": 3}
+RUN_DATE = RunDate("2021-03-01")
+SCORING_PARAMS = ScoringParams(chunk_size=3)

@@ -9,28 +9,29 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from tests.conftest import DEMO_CATALOG, quality_datasets
-from tests.pipelines.scoring.conftest import SCORING_PARAMS, batch_frame, batch_row
+from tests.pipelines.scoring.conftest import RUN_DATE, SCORING_PARAMS, batch_frame, batch_row
 from user_score.features import stable_hash
 from user_score.model import INPUT_FEATURES
+from user_score.params import RunDate
 from user_score.pipelines.data_engineering.nodes import split_raw_games
 from user_score.pipelines.scoring import create_pipeline
 from user_score.pipelines.scoring.nodes import (
     PREDICTION_COLUMNS,
     build_scoring_features,
     build_scoring_quarantine,
-    check_run_date,
     predict_batch,
     summarise_scoring,
     validate_batch_input,
 )
+from user_score.pipelines.scoring.params import ScoringParams
 
 
 def score(batch: pd.DataFrame, model, params=SCORING_PARAMS):
     """Run the scoring node functions in order, as the pipeline does."""
-    valid, rejected, intake = validate_batch_input(batch, params)
+    valid, rejected, intake = validate_batch_input(batch, RUN_DATE)
     features = build_scoring_features(valid)
-    predictions, scored, report = predict_batch(features, model, params)
-    quarantine = build_scoring_quarantine(rejected)
+    predictions, scored, report = predict_batch(features, model, RUN_DATE, params)
+    quarantine = build_scoring_quarantine(rejected, report)
     summary = summarise_scoring(intake, rejected, report)
     return predictions, scored, quarantine, summary
 
@@ -119,8 +120,8 @@ def test_unseen_categories_are_scored_and_counted(demo_model):
 
 
 def test_results_do_not_depend_on_the_chunk_size(demo_model):
-    one_chunk, *_ = score(MIXED, demo_model, {**SCORING_PARAMS, "chunk_size": 10_000})
-    tiny_chunks, *_ = score(MIXED, demo_model, {**SCORING_PARAMS, "chunk_size": 1})
+    one_chunk, *_ = score(MIXED, demo_model, ScoringParams(chunk_size=10_000))
+    tiny_chunks, *_ = score(MIXED, demo_model, ScoringParams(chunk_size=1))
     pd.testing.assert_frame_equal(one_chunk, tiny_chunks)
 
 
@@ -132,7 +133,12 @@ def test_an_empty_day_is_scored_as_zero_rows(demo_model):
 
 
 def test_a_lost_row_fails_the_summary():
-    intake = {"run_date": "2021-03-01", "rows_in": 3, "ignored_columns": []}
+    intake = {
+        "run_date": "2021-03-01",
+        "rows_in": 3,
+        "ignored_columns": [],
+        "meta_score_scale_suspect": False,
+    }
     intake["validation_seconds"] = 0.0
     report = {
         "model_version": "m",
@@ -147,10 +153,13 @@ def test_a_lost_row_fails_the_summary():
         summarise_scoring(intake, rejected, report)
 
 
-@pytest.mark.parametrize("bad", ["2021-02-30", "01/03/2021", "", "2021-3-1"])
+@pytest.mark.parametrize(
+    "bad", ["2021-02-30", "01/03/2021", "", "2021-3-1", " 2021-03-01", 20210301, "2021-03-01T00:00"]
+)
 def test_run_date_must_be_a_calendar_day(bad):
     with pytest.raises(ValueError, match="run_date"):
-        check_run_date(bad)
+        RunDate(bad)
+    assert RunDate("2020-02-29").iso == "2020-02-29"
 
 
 def _model_input_rows_as_a_batch(demo_games) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -174,7 +183,8 @@ def test_feature_parity_with_training(demo_games, demo_model):
         {
             "batch_input": MemoryDataset(batch),
             "model": MemoryDataset(demo_model, copy_mode="assign"),
-            "params:scoring": MemoryDataset({**SCORING_PARAMS, "chunk_size": 200_000}),
+            "params:run_date": MemoryDataset(RUN_DATE),
+            "params:scoring": MemoryDataset(ScoringParams(chunk_size=200_000)),
             **quality_datasets(),
         }
     )

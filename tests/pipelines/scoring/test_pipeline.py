@@ -11,6 +11,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
+from tests.conftest import data_files
 from tests.pipelines.scoring.conftest import batch_frame, batch_row
 from user_score.catalog import ContractViolationError, DatasetReadError
 
@@ -38,6 +39,9 @@ def write_batch(project: Path, batch: pd.DataFrame, day: str = DAY) -> Path:
 def assert_no_outputs(project: Path, day: str = DAY) -> None:
     for folder, name in (("predictions", "predictions.csv"), ("features", "features.parquet")):
         assert not day_file(project, folder, name, day).exists()
+    # nor the day's quarantine: a run that could not score wrote nothing for the day
+    quarantine = project / f"data/02_intermediate/scoring/dt={day}/scoring_quarantine.csv"
+    assert not quarantine.exists()
 
 
 @pytest.fixture
@@ -71,6 +75,31 @@ def test_scoring_a_day_and_rerunning_it_replaces_the_outputs(project_with_model,
         assert len(list((project / "data/prod" / folder / f"dt={DAY}").iterdir())) == 1
 
 
+@pytest.mark.parametrize(
+    ("runtime_params", "named"),
+    [
+        # used to score the default day's batch into its folder with 2021-03-05 inside
+        ({"scoring": {"run_date": "2021-03-05"}}, ["scoring", "run_date", "Extra inputs"]),
+        ({"run_date": "2021-02-30"}, ["run_date", "real calendar day", "2021-02-30"]),
+        ({"run_date": "21-3-1"}, ["run_date", "YYYY-MM-DD", "21-3-1"]),
+        ({"run_date": 20210301}, ["run_date", "YYYY-MM-DD"]),
+        ({"scoring": {"chunk_size": "abc"}}, ["scoring", "chunk_size"]),
+        ({"scoring": {"chunk_size": 0}}, ["scoring", "chunk_size"]),
+    ],
+    ids=["scoring.run_date", "impossible day", "short form", "number", "chunk_size text", "zero"],
+)
+def test_a_wrong_parameter_is_refused_naming_it_and_nothing_is_written(
+    project_with_model, kedro_run, runtime_params, named
+):
+    write_batch(project_with_model, batch_frame(batch_row()))
+    before = data_files(project_with_model)
+    with pytest.raises(Exception) as error:
+        kedro_run(project_with_model, pipeline_name="scoring", runtime_params=runtime_params)
+    for fragment in named:
+        assert fragment in str(error.value), str(error.value)
+    assert data_files(project_with_model) == before
+
+
 def test_a_missing_partition_stops_the_run_naming_the_file(project_with_model, kedro_run):
     with pytest.raises(DatasetReadError, match=r"prod/input/dt=2021-03-02/input\.csv"):
         kedro_run(
@@ -99,12 +128,22 @@ def test_an_unreadable_file_stops_the_run(project_with_model, kedro_run, content
 
 
 def test_a_missing_model_stops_the_run_and_writes_no_predictions(project_copy, kedro_run):
-    write_batch(project_copy, batch_frame(batch_row()))
+    write_batch(project_copy, batch_frame(batch_row(), batch_row(id="bad", meta_score="150")))
     shutil.rmtree(project_copy / "data" / "06_models", ignore_errors=True)
     with pytest.raises(DatasetReadError, match=r"model\.pkl"):
         kedro_run(project_copy, pipeline_name="scoring")
     assert_no_outputs(project_copy)
     assert not (project_copy / f"data/08_reporting/scoring/dt={DAY}").exists()
+
+
+def test_another_valid_pickle_is_refused_as_not_a_model(project_copy, kedro_run):
+    """A pickle of something else, saved with a matching checksum, used to fail deep in
+    predict_batch with "AttributeError: 'dict' object has no attribute 'model_version'"."""
+    save_model(project_copy, {"model_version": "not a model"})
+    write_batch(project_copy, batch_frame(batch_row(), batch_row(id="bad", meta_score="150")))
+    with pytest.raises(TypeError, match=r"'model' .* a dict, not a UserScoreModel"):
+        kedro_run(project_copy, pipeline_name="scoring")
+    assert_no_outputs(project_copy)
 
 
 @pytest.mark.slow

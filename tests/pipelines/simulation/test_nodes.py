@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 import pytest
 import yaml
@@ -11,6 +14,7 @@ from kedro.runner import SequentialRunner
 from user_score.contracts import BATCH_COLUMNS
 from user_score.demo_data import DEFAULT_SEED
 from user_score.features import franchise_key
+from user_score.params import RunDate
 from user_score.pipelines.scoring.nodes import validate_batch_input
 from user_score.pipelines.simulation import create_pipeline
 from user_score.pipelines.simulation.nodes import (
@@ -18,23 +22,27 @@ from user_score.pipelines.simulation.nodes import (
     simulate_day,
     simulate_production,
 )
+from user_score.pipelines.simulation.params import SimulationParams
 
-PARAMS = {
-    "run_date": "2021-03-01",
-    "days": 5,
-    "games_per_day": 120,
-    "seed": 7,
-    "universe": {"seed": 20210301, "catalog_rows": 2000, "new_franchise_rate": 0.15},
-    "release_start": "1996-01-01",
-    "invalid_row_rate": 0.05,
-    "labels": {"rate": 0.9, "min_delay_days": 7, "max_delay_days": 14},
-    "drift": {"start_date": None},
-}
+PARAMS_FILE = Path(__file__).resolve().parents[3] / "conf/base/parameters_simulation.yml"
+RUN_DATE = RunDate("2021-03-01")
+SMALL = {"days": 5, "games_per_day": 120, "seed": 7, "invalid_row_rate": 0.05}
+
+
+def simulation_params(**overrides: Any) -> SimulationParams:
+    """``params:simulation`` from conf/base with ``overrides`` merged in (one level deep)."""
+    params = yaml.safe_load(PARAMS_FILE.read_text())["simulation"]
+    for key, value in {**SMALL, **overrides}.items():
+        params[key] = {**params[key], **value} if isinstance(value, dict) else value
+    return SimulationParams.model_validate(params)
+
+
+PARAMS = simulation_params()
 
 
 @pytest.fixture(scope="module")
 def simulated():
-    return simulate_production(PARAMS)
+    return simulate_production(RUN_DATE, PARAMS)
 
 
 def test_window_layout_and_partition_keys(simulated):
@@ -63,18 +71,18 @@ def test_labels_arrive_7_to_14_days_later_and_not_for_every_game():
 def test_days_are_reproducible_whatever_the_window():
     day = pd.Timestamp("2021-02-27")
     first = simulate_day(day, PARAMS)
-    again = simulate_day(day, {**PARAMS, "days": 30, "run_date": "2021-03-20"})
+    again = simulate_day(day, simulation_params(days=30))
     pd.testing.assert_frame_equal(first[0], again[0])
     pd.testing.assert_frame_equal(first[1], again[1])
     # An actuals partition is the same whichever window wrote it.
-    _, _, short, _ = simulate_production(PARAMS)
-    _, _, long, _ = simulate_production({**PARAMS, "days": 8})
+    _, _, short, _ = simulate_production(RUN_DATE, PARAMS)
+    _, _, long, _ = simulate_production(RunDate("2021-03-03"), simulation_params(days=8))
     pd.testing.assert_frame_equal(short["dt=2021-02-28/actuals"], long["dt=2021-02-28/actuals"])
 
 
 def test_spoiled_rows_are_exactly_what_scoring_quarantines(simulated):
     batch_input, *_ = simulated
-    valid, rejected, intake = validate_batch_input(batch_input, {"run_date": "2021-03-01"})
+    valid, rejected, intake = validate_batch_input(batch_input, RUN_DATE)
     assert len(rejected) > 0 and len(valid) + len(rejected) == intake["rows_in"]
     reasons = set(rejected["reason"].str.split("; ").explode())
     assert reasons <= {
@@ -89,13 +97,13 @@ def test_spoiled_rows_are_exactly_what_scoring_quarantines(simulated):
 
 def test_drift_starts_on_its_start_date():
     drift = {"start_date": "2021-02-27", "meta_score_shift": -15.0, "new_platforms": "VR9,Z1"}
-    assert drift_for_day(pd.Timestamp("2021-02-26"), drift) == {}
-    assert drift_for_day(pd.Timestamp("2021-02-27"), drift) == {
+    params = simulation_params(drift=drift, invalid_row_rate=0.0)
+    assert drift_for_day(pd.Timestamp("2021-02-26"), params.drift) == {}
+    assert drift_for_day(pd.Timestamp("2021-02-27"), params.drift) == {
         "meta_score_shift": -15.0,
         "new_platforms": ["VR9", "Z1"],
         "new_platform_rate": 0.3,
     }
-    params = {**PARAMS, "drift": drift, "invalid_row_rate": 0.0}
     stable, _ = simulate_day(pd.Timestamp("2021-02-26"), params)
     drifted, _ = simulate_day(pd.Timestamp("2021-02-28"), params)
     meta = {
@@ -118,15 +126,20 @@ def test_days_continue_the_demo_catalogs_franchises(project_root):
     day = pd.Timestamp("2021-02-27")
 
     def known_share(universe):
-        batch, _ = simulate_day(day, {**PARAMS, "universe": universe, "invalid_row_rate": 0.0})
+        batch, _ = simulate_day(day, simulation_params(universe=universe, invalid_row_rate=0.0))
         return batch["title"].map(franchise_key).isin(keys).mean()
 
-    assert known_share(PARAMS["universe"]) > 0.5
+    assert known_share({}) > 0.5
     assert known_share({"seed": None}) < 0.2  # every day invents its own franchises
 
 
 def test_pipeline_runs_on_an_in_memory_catalog():
-    catalog = DataCatalog({"params:simulation": MemoryDataset({**PARAMS, "days": 2})})
+    catalog = DataCatalog(
+        {
+            "params:run_date": MemoryDataset(RUN_DATE),
+            "params:simulation": MemoryDataset(simulation_params(days=2)),
+        }
+    )
     SequentialRunner().run(create_pipeline(), catalog)
     assert catalog.load("batch_input")["id"].str.startswith("g20210301-").all()
     assert list(catalog.load("simulated_batch_inputs")) == ["dt=2021-02-28/input"]

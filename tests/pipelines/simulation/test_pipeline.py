@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import data_files
+
 
 def _files(project) -> dict[str, bytes]:
     prod = project / "data" / "prod"
@@ -68,3 +70,24 @@ def test_the_default_demo_loop_is_green_and_a_drifted_day_is_not(
     drifted = _loop(project_copy, kedro_run, {"drift": drift})
     assert drifted["status"] in {"AMBER", "RED"}, drifted["drift"]
     assert drifted["drift"]["features"]["meta_score"]["flag"] != "ok"
+
+
+@pytest.mark.parametrize(
+    ("runtime_params", "named"),
+    [
+        ({"simulation": {"run_date": "2021-03-05"}}, ["simulation", "run_date", "Extra inputs"]),
+        ({"run_date": "2021-02-30"}, ["run_date", "real calendar day"]),
+        ({"simulation": {"days": "many"}}, ["simulation", "days"]),
+        ({"simulation": {"drift": {"start_date": "soon"}}}, ["simulation", "start_date"]),
+    ],
+    ids=["simulation.run_date", "impossible day", "days text", "drift start text"],
+)
+def test_a_wrong_parameter_is_refused_and_nothing_is_written(
+    project_copy, kedro_run, runtime_params, named
+):
+    before = data_files(project_copy)
+    with pytest.raises(Exception) as error:
+        kedro_run(project_copy, "simulation", runtime_params)
+    for fragment in named:
+        assert fragment in str(error.value), str(error.value)
+    assert data_files(project_copy) == before

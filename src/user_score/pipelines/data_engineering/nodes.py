@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from user_score.contracts import RAW_COLUMNS, GamesClean, RawGameRow, split_by_contract
+from user_score.contracts.checks import is_ten_point_scale
 from user_score.features import build_features, parse_raw_games, parse_release_dates, stable_hash
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ def split_raw_games(
     Returns:
         ``(valid_rows, rejected_rows, intake)``: rows passing the row contract
         (raw columns plus ``source_row``), rejected rows unchanged with
-        ``source_row`` and ``reason``, and ``{"rows_in", "duplicates_removed"}``.
+        ``source_row`` and ``reason``, and ``{"rows_in", "duplicates_removed",
+        "meta_score_scale_suspect"}`` (every meta_score within 0-10: a 0-10 scale?).
     """
     raw = raw_games.reset_index(drop=True)
     raw.insert(0, "source_row", range(len(raw)))
@@ -44,7 +46,21 @@ def split_raw_games(
         exact_duplicates,
         len(rejected),
     )
-    return valid, rejected, {"rows_in": len(raw), "duplicates_removed": exact_duplicates}
+    suspect = is_ten_point_scale(raw["meta_score"])
+    if suspect:
+        logger.warning(
+            "raw_games: every meta_score is within 0-10: a 0-10 scale? meta_score is 0-100 "
+            "(the rows are kept; data_engineering_summary.meta_score_scale_suspect is true)"
+        )
+    return (
+        valid,
+        rejected,
+        {
+            "rows_in": len(raw),
+            "duplicates_removed": exact_duplicates,
+            "meta_score_scale_suspect": suspect,
+        },
+    )
 
 
 def _completeness(frame: pd.DataFrame) -> pd.Series:
@@ -106,7 +122,7 @@ def build_quarantine(rejected_rows: pd.DataFrame, duplicate_rows: pd.DataFrame) 
 
 
 def summarise_data_engineering(
-    intake: dict[str, int], games_clean: pd.DataFrame, games_quarantine: pd.DataFrame
+    intake: dict[str, Any], games_clean: pd.DataFrame, games_quarantine: pd.DataFrame
 ) -> dict[str, Any]:
     """Account for every raw row; fail loudly if the row invariant is broken.
 
@@ -130,6 +146,7 @@ def summarise_data_engineering(
         "quarantine_reasons": {str(k): int(v) for k, v in reasons.items()},
         "platforms_repaired": int(games_clean["platform_repaired"].sum()),
         "labelled_games": int(games_clean["user_score"].notna().sum()),
+        "meta_score_scale_suspect": bool(intake["meta_score_scale_suspect"]),
     }
     accounted = summary["rows_clean"] + summary["rows_quarantined"] + summary["duplicates_removed"]
     summary["invariant_holds"] = accounted == summary["rows_in"]

@@ -20,9 +20,11 @@ from typing import Any
 
 import pandas as pd
 
+from user_score.params import RunDate
+
 from .drift import PREDICTION, compare, psi_noise_floor
 from .flags import flag_of
-from .windows import run_day
+from .params import MonitoringParams
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +33,8 @@ def compute_drift(
     reference_profile: dict[str, Any],
     scored_features: pd.DataFrame,
     predictions: pd.DataFrame,
-    params: dict[str, Any],
+    run_date: RunDate,
+    params: MonitoringParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """PSI of every profiled feature and of the predictions over the window.
 
@@ -41,10 +44,9 @@ def compute_drift(
         sampling noise alone, missing and unseen shares; and the per-bucket
         reference/current shares behind each PSI (for the charts).
     """
-    settings = params["psi"]
-    epsilon = float(settings["epsilon"])
-    min_rows = int(params["min_rows_for_drift"])
-    run_date = run_day(params).date().isoformat()
+    settings = params.psi
+    min_rows = params.min_rows_for_drift
+    day = run_date.iso
     window_predictions = predictions.loc[predictions["in_window"]]
     scored_features = scored_features.loc[scored_features["in_window"].astype(bool)]
     columns = {
@@ -64,13 +66,13 @@ def compute_drift(
                 f"scored features have no column {name!r} that the reference profiles "
                 f"(reference model {reference_profile.get('model_version')})"
             )
-        value, table = compare(profile, values.reset_index(drop=True), epsilon)
+        value, table = compare(profile, values.reset_index(drop=True), settings.epsilon)
         enough = len(values) >= min_rows
-        flag = flag_of(value, settings["warning"], settings["critical"]) if enough else "ok"
+        flag = flag_of(value, settings.warning, settings.critical) if enough else "ok"
         shares = table.set_index("bucket")["current_share"]
         rows.append(
             {
-                "run_date": run_date,
+                "run_date": day,
                 "feature": name,
                 "kind": profile["kind"],
                 "psi": value,
@@ -83,7 +85,7 @@ def compute_drift(
                 "unseen_share": float(shares.get("__unseen__", 0.0)),
             }
         )
-        buckets.append(table.assign(run_date=run_date, feature=name))
+        buckets.append(table.assign(run_date=day, feature=name))
     report = pd.DataFrame(rows)
     report = report.sort_values(["psi", "feature"], ascending=[False, True]).reset_index(drop=True)
     logger.info(

@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 
 from user_score.metrics import format_metric, regression_metrics
+from user_score.params import RunDate
 
 from .estimator import PerformanceEstimator
 from .flags import flag_of
-from .windows import run_day, window_bounds
+from .params import MonitoringParams
+from .windows import window_bounds
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ MATCH_KINDS = ("window", "id_only", "unmatched")
 
 
 def match_labels(
-    predictions: pd.DataFrame, labels: pd.DataFrame, params: dict[str, Any]
+    predictions: pd.DataFrame, labels: pd.DataFrame, params: MonitoringParams
 ) -> pd.DataFrame:
     """Match the window's labels to the prediction made for the same game.
 
@@ -56,7 +58,7 @@ def match_labels(
         preds, on="id", how="left"
     )
     lag = (candidates["event_date"] - candidates["prediction_date"]).dt.days
-    max_delay = int(params["label_delay_max_days"])
+    max_delay = params.label_delay_max_days
     candidates["match"] = np.where(
         lag.between(0, max_delay), "window", np.where(lag.notna(), "id_only", "unmatched")
     )
@@ -91,7 +93,7 @@ def realised_metrics(matched: pd.DataFrame) -> dict[str, float | None]:
 
 
 def label_coverage(
-    predictions: pd.DataFrame, labels: pd.DataFrame, params: dict[str, Any]
+    predictions: pd.DataFrame, labels: pd.DataFrame, run_date: RunDate, params: MonitoringParams
 ) -> tuple[float | None, int]:
     """Share of the games scored in the window that should be labelled by now and are.
 
@@ -99,8 +101,8 @@ def label_coverage(
     predicted between ``window_start - label_delay_max_days`` and
     ``run_date - label_delay_max_days``.
     """
-    first, last = window_bounds(params)
-    delay = pd.Timedelta(days=int(params["label_delay_max_days"]))
+    first, last = window_bounds(run_date, params)
+    delay = pd.Timedelta(days=params.label_delay_max_days)
     due = predictions.loc[
         predictions["prediction_date"].between(first - delay, last - delay), "id"
     ].astype(str)
@@ -153,7 +155,8 @@ def performance_figures(
     labels: pd.DataFrame,
     scored_features: pd.DataFrame,
     performance_estimator: PerformanceEstimator,
-    params: dict[str, Any],
+    run_date: RunDate,
+    params: MonitoringParams,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """The numbers behind the performance report, before any baseline or threshold.
 
@@ -168,7 +171,7 @@ def performance_figures(
     estimates = estimate_rows(performance_estimator, scored_features, predictions)
     metrics = realised_metrics(matched)
     n_matched = int((matched["match"] != "unmatched").sum())
-    coverage, n_due = label_coverage(predictions, labels, params)
+    coverage, n_due = label_coverage(predictions, labels, run_date, params)
 
     # The estimate of each matched prediction (from the features it was scored with).
     matched = matched.merge(
@@ -204,15 +207,15 @@ def performance_figures(
 
 
 def performance_table(
-    figures: dict[str, Any], baseline: dict[str, Any], params: dict[str, Any]
+    figures: dict[str, Any], baseline: dict[str, Any], params: MonitoringParams
 ) -> pd.DataFrame:
     """One row per metric: value, training baseline, change, flag, rows and a note.
 
     A metric is flagged only with at least ``min_labels`` matched labels; the
     estimated MAE can ask for an investigation (warning), never for a retrain.
     """
-    settings = params["performance"]
-    min_labels = int(params["min_labels"])
+    settings = params.performance
+    min_labels = params.min_labels
     metrics = figures["metrics"]
     n_matched = figures["n_matched"]
     enough = n_matched >= min_labels
@@ -261,10 +264,7 @@ def performance_table(
             baseline.get("mae"),
             mae_change,
             _flag(
-                mae_change,
-                settings["mae_increase_warning"],
-                settings["mae_increase_critical"],
-                enough,
+                mae_change, settings.mae_increase_warning, settings.mae_increase_critical, enough
             ),
             n_matched,
             note,
@@ -283,7 +283,7 @@ def performance_table(
             metrics["r2"],
             baseline.get("r2"),
             r2_drop,
-            _flag(r2_drop, settings["r2_drop_warning"], settings["r2_drop_critical"], enough),
+            _flag(r2_drop, settings.r2_drop_warning, settings.r2_drop_critical, enough),
             n_matched,
             note,
         ),
@@ -292,7 +292,7 @@ def performance_table(
             metrics["interval_coverage"],
             level,
             coverage_drop,
-            _flag(coverage_drop, settings["interval_coverage_drop_warning"], np.inf, enough),
+            _flag(coverage_drop, settings.interval_coverage_drop_warning, np.inf, enough),
             n_matched,
             note,
         ),
@@ -304,7 +304,7 @@ def performance_table(
             # An estimate can ask for an investigation, never for a retrain on its own.
             _flag(
                 estimated_change,
-                settings["mae_increase_warning"],
+                settings.mae_increase_warning,
                 np.inf,
                 estimated_unlabelled is not None,
             ),
@@ -345,7 +345,8 @@ def assess_performance(
     scored_features: pd.DataFrame,
     performance_estimator: PerformanceEstimator,
     reference_profile: dict[str, Any],
-    params: dict[str, Any],
+    run_date: RunDate,
+    params: MonitoringParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Realised performance on arrived labels and estimated performance on the rest.
 
@@ -356,10 +357,10 @@ def assess_performance(
     """
     baseline = reference_profile.get("baseline", {})
     figures, matched = performance_figures(
-        predictions, labels, scored_features, performance_estimator, params
+        predictions, labels, scored_features, performance_estimator, run_date, params
     )
     report = performance_table(figures, baseline, params)
-    report.insert(0, "run_date", run_day(params).date().isoformat())
+    report.insert(0, "run_date", run_date.iso)
     logger.info(
         "performance: %d labels matched, MAE %s (baseline %s), estimated MAE (unlabelled) %s",
         figures["n_matched"],

@@ -19,19 +19,19 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=select_predictions,
-                inputs=["predictions@partitions", "params:monitoring"],
+                inputs=["predictions@partitions", "params:run_date", "params:monitoring"],
                 outputs="monitoring_predictions",
                 name="select_monitoring_predictions",
             ),
             Node(
                 func=select_features,
-                inputs=["scored_features@partitions", "params:monitoring"],
+                inputs=["scored_features@partitions", "params:run_date", "params:monitoring"],
                 outputs="monitoring_scored_features",
                 name="select_monitoring_features",
             ),
             Node(
                 func=select_labels,
-                inputs=["actuals", "params:monitoring"],
+                inputs=["actuals", "params:run_date", "params:monitoring"],
                 outputs=[
                     "monitoring_labels",
                     "monitoring_labels_quarantine",
@@ -45,6 +45,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "reference_profile",
                     "monitoring_scored_features",
                     "monitoring_predictions",
+                    "params:run_date",
                     "params:monitoring",
                 ],
                 outputs=["drift_report", "drift_buckets"],
@@ -58,6 +59,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "monitoring_scored_features",
                     "performance_estimator",
                     "reference_profile",
+                    "params:run_date",
                     "params:monitoring",
                 ],
                 outputs=["performance_report", "monitoring_matched_labels"],
@@ -71,6 +73,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "monitoring_predictions",
                     "monitoring_label_intake",
                     "reference_profile",
+                    "params:run_date",
                     "params:monitoring",
                 ],
                 outputs="monitoring_status",

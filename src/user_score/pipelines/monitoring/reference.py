@@ -10,7 +10,7 @@ later.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,11 +21,14 @@ from user_score.model import INPUT_FEATURES
 
 from .drift import PREDICTION, numeric_profile, profile_column
 from .estimator import PerformanceEstimator
+from .params import MonitoringParams
 
 logger = logging.getLogger(__name__)
 
 
-def reference_rows(model_input_table: pd.DataFrame, rows: str) -> pd.DataFrame:
+def reference_rows(
+    model_input_table: pd.DataFrame, rows: Literal["all", "labelled"]
+) -> pd.DataFrame:
     """The population the reference describes: ``all`` games or the ``labelled`` ones.
 
     ``all`` (default) is what scoring is asked to score: released and
@@ -61,7 +64,10 @@ def _float_or_none(value: Any) -> float | None:
 
 
 def build_reference_profile(
-    model_input_table: pd.DataFrame, model: Any, params: dict[str, Any], run_started_at: str
+    model_input_table: pd.DataFrame,
+    model: Any,
+    params: MonitoringParams,
+    run_started_at: str,
 ) -> dict[str, Any]:
     """Profile the reference population: per-feature buckets and the predictions.
 
@@ -77,14 +83,14 @@ def build_reference_profile(
         metrics, and a profile (buckets, reference shares) per monitored
         feature and for ``prediction``.
     """
-    settings = params["reference"]
-    rows = reference_rows(model_input_table, settings["rows"])
+    settings = params.reference
+    rows = reference_rows(model_input_table, settings.rows)
     if rows.empty:
         raise ValueError("reference_profile: the reference population has no rows")
-    excluded = set(settings.get("exclude_features") or [])
+    excluded = set(settings.exclude_features)
     features = [column for column in INPUT_FEATURES if column not in excluded]
-    n_bins = int(settings["n_bins"])
-    top_n = {column: int(settings[f"top_n_{column}"]) for column in ("genres", "developers")}
+    n_bins = settings.n_bins
+    top_n = {"genres": settings.top_n_genres, "developers": settings.top_n_developers}
     profiles = {
         column: profile_column(rows[column], n_bins, top_n=top_n.get(column)) for column in features
     }
@@ -92,7 +98,7 @@ def build_reference_profile(
     profile = {
         "created_at": str(run_started_at),
         "model_version": str(getattr(model, "model_version", "unversioned")),
-        "population": settings["rows"],
+        "population": settings.rows,
         "n_rows": len(rows),
         "baseline": training_baseline(model),
         "features": profiles,
@@ -101,7 +107,7 @@ def build_reference_profile(
     logger.info(
         "reference_profile: %d rows (%s), %d features, model %s",
         len(rows),
-        settings["rows"],
+        settings.rows,
         len(profiles),
         profile["model_version"],
     )
@@ -194,7 +200,7 @@ def evaluate_estimator(
 def train_performance_estimator(
     oof_predictions: pd.DataFrame,
     model_input_table: pd.DataFrame,
-    params: dict[str, Any],
+    params: MonitoringParams,
     run_started_at: str,
 ) -> tuple[PerformanceEstimator, dict[str, Any]]:
     """Fit the direct-loss estimator on out-of-fold absolute errors and evaluate it.
@@ -208,17 +214,15 @@ def train_performance_estimator(
     Returns:
         ``(performance_estimator, performance_estimator_metrics)``.
     """
-    settings = params["estimator"]
+    settings = params.estimator
     table = estimator_training_table(oof_predictions, model_input_table)
-    evaluation = evaluate_estimator(
-        table, settings.get("params"), int(settings["cv_folds"]), int(settings["seed"])
-    )
+    evaluation = evaluate_estimator(table, settings.params, settings.cv_folds, settings.seed)
     metrics = {"rows": len(table), "oof_mae": float(table["abs_error"].mean()), **evaluation}
     estimator = PerformanceEstimator.fit(
         table,
         table["oof_prediction"],
         table["abs_error"],
-        settings.get("params"),
+        settings.params,
         metadata={"trained_at": str(run_started_at), **metrics},
     )
     logger.info(

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .drift import PREDICTION
+from .params import MonitoringParams
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ STATUS_COLOURS = {"GREEN": "#2e7d32", "AMBER": "#f9a825", "RED": "#c62828"}
 FLAG_COLOURS = {"ok": "#90a4ae", "warning": "#f9a825", "critical": "#c62828"}
 
 
-def psi_chart(drift_report: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
+def psi_chart(drift_report: pd.DataFrame, params: MonitoringParams) -> go.Figure:
     """Horizontal bars of PSI per column with the warning/critical thresholds."""
     report = drift_report.sort_values("psi")
     figure = go.Figure(
@@ -34,7 +35,7 @@ def psi_chart(drift_report: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
         )
     )
     for name, dash in (("warning", "dash"), ("critical", "solid")):
-        value = float(params["psi"][name])
+        value = float(getattr(params.psi, name))
         figure.add_vline(x=value, line_dash=dash, annotation_text=f"{name} {value:g}")
     figure.update_layout(
         title=f"PSI against the training reference ({drift_report['run_date'].iloc[0]})",
@@ -46,10 +47,10 @@ def psi_chart(drift_report: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
 
 
 def distribution_chart(
-    drift_report: pd.DataFrame, drift_buckets: pd.DataFrame, params: dict[str, Any]
+    drift_report: pd.DataFrame, drift_buckets: pd.DataFrame, params: MonitoringParams
 ) -> go.Figure:
     """Reference vs current shares per bucket for the prediction and the worst features."""
-    n_worst = int(params["report"]["n_worst_features"])
+    n_worst = params.report.n_worst_features
     worst = drift_report.loc[drift_report["feature"] != PREDICTION, "feature"].head(n_worst)
     names = [PREDICTION, *worst]
     figure = make_subplots(rows=len(names), cols=1, subplot_titles=names, vertical_spacing=0.08)
@@ -260,7 +261,7 @@ def build_report(
     performance_report: pd.DataFrame,
     matched_labels: pd.DataFrame,
     monitoring_history: pd.DataFrame,
-    params: dict[str, Any],
+    params: MonitoringParams,
 ) -> tuple[go.Figure, go.Figure, go.Figure, go.Figure, str]:
     """Every chart as its own dataset (kedro viz previews them) and the HTML report."""
     figures = (

@@ -14,8 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from user_score.params import RunDate
+
 from .drift import PREDICTION
 from .flags import STATUS_OF_FLAG
+from .params import MonitoringParams
 from .windows import window_bounds
 
 logger = logging.getLogger(__name__)
@@ -42,7 +45,8 @@ def assess_status(
     predictions: pd.DataFrame,
     label_intake: dict[str, Any],
     reference_profile: dict[str, Any],
-    params: dict[str, Any],
+    run_date: RunDate,
+    params: MonitoringParams,
 ) -> dict[str, Any]:
     """Overall GREEN / AMBER / RED, the reasons and the recommended action.
 
@@ -59,7 +63,7 @@ def assess_status(
                     "severity": row.flag,
                     "source": what,
                     "message": f"{what}: PSI({row.feature}) = {row.psi:.3f} "
-                    f"(warning {params['psi']['warning']}, critical {params['psi']['critical']})",
+                    f"(warning {params.psi.warning}, critical {params.psi.critical})",
                 }
             )
     for row in performance_report.itertuples():
@@ -93,10 +97,10 @@ def assess_status(
         "no_labels"
         if matched == 0
         else "judged"
-        if matched >= int(params["min_labels"])
+        if matched >= params.min_labels
         else "too_few_labels"
     )
-    first, last = window_bounds(params)
+    first, last = window_bounds(run_date, params)
     result = {
         "run_date": last.date().isoformat(),
         "window": {"start": first.date().isoformat(), "end": last.date().isoformat()},
@@ -107,7 +111,7 @@ def assess_status(
         "model_version": {"predictions": versions, "reference": reference_version},
         "rows": {"predictions_in_window": len(window), "labels": label_intake},
         "drift": {
-            "thresholds": {k: float(params["psi"][k]) for k in ("warning", "critical")},
+            "thresholds": {"warning": params.psi.warning, "critical": params.psi.critical},
             "max_feature_psi": _none_if_nan(
                 drift_report.loc[drift_report["feature"] != PREDICTION, "psi"].max()
             ),
@@ -123,7 +127,7 @@ def assess_status(
             "state": state,
             "message": {
                 "no_labels": "no labels yet for this window: normal, performance not judged",
-                "too_few_labels": f"{matched} labels (< min_labels={params['min_labels']}): "
+                "too_few_labels": f"{matched} labels (< min_labels={params.min_labels}): "
                 "performance shown, not judged",
                 "judged": f"{matched} labels matched",
             }[state],
@@ -145,7 +149,7 @@ def assess_status(
 
 
 def enforce_fail_on(
-    monitoring_status: dict[str, Any], monitoring_report: str, params: dict[str, Any]
+    monitoring_status: dict[str, Any], monitoring_report: str, params: MonitoringParams
 ) -> None:
     """Fail the run (non-zero exit) when the status reaches ``fail_on``.
 
@@ -156,9 +160,7 @@ def enforce_fail_on(
     Raises:
         MonitoringAlert: If the status is one ``fail_on`` fails on.
     """
-    fail_on = str(params.get("fail_on") or "none").lower()
-    if fail_on not in FAIL_ON:
-        raise ValueError(f"fail_on must be one of {sorted(FAIL_ON)}, got {fail_on!r}")
+    fail_on = params.fail_on
     failing = FAIL_ON[fail_on]
     status = monitoring_status["status"]
     if failing and status in failing:

@@ -13,7 +13,6 @@ once per *distinct* value, and the model is called on chunks of
 from __future__ import annotations
 
 import logging
-import re
 import time
 import warnings
 from typing import Any
@@ -22,12 +21,16 @@ import numpy as np
 import pandas as pd
 
 from user_score.contracts import BATCH_COLUMNS, BatchInputRow, split_by_contract
+from user_score.contracts.checks import is_ten_point_scale
+from user_score.datasets import FIELD_COUNT_ERROR
 from user_score.features import build_features, parse_raw_games
-from user_score.model import INPUT_FEATURES
+from user_score.model import INPUT_FEATURES, UserScoreModel
+from user_score.params import RunDate
+
+from .params import ScoringParams
 
 logger = logging.getLogger(__name__)
 
-ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PREDICTION_COLUMNS: list[str] = [
     "id",
     "prediction_date",
@@ -38,33 +41,26 @@ PREDICTION_COLUMNS: list[str] = [
     "features_hash",
 ]
 SCORED_FEATURE_COLUMNS: list[str] = ["id", *INPUT_FEATURES]
-QUARANTINE_COLUMNS: list[str] = ["source_row", *BATCH_COLUMNS, "reason"]
-
-
-def check_run_date(run_date: Any) -> str:
-    """Return ``run_date`` as ``YYYY-MM-DD``; raise if it is not a real calendar day."""
-    text = str(run_date).strip()
-    if not ISO_DAY.match(text) or pd.isna(pd.to_datetime(text, errors="coerce")):
-        raise ValueError(
-            f"run_date must be a calendar day YYYY-MM-DD (got {run_date!r}); "
-            "pass it as `--params run_date=2021-03-01`"
-        )
-    return text
+#: A quarantined row: where it was, its values as read, why, and (for a row whose field
+#: count differs from the header's) what was wrong with its fields.
+QUARANTINE_COLUMNS: list[str] = ["source_row", *BATCH_COLUMNS, "reason", FIELD_COUNT_ERROR]
 
 
 def validate_batch_input(
-    batch_input: pd.DataFrame, params: dict[str, Any]
+    batch_input: pd.DataFrame, run_date: RunDate
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Apply the ``BatchInputRow`` row contract to one day's batch.
 
     Columns other than the eight batch columns (for example a leaked
     ``user_score``) are dropped here and never reach features or the model.
+    A row with more or fewer fields than the header (marked by the
+    ``batch_input`` dataset) is quarantined as ``row: field_count``.
     An id that occurs several times is ambiguous: *every* copy is quarantined
     (``id: unique``), so no id is ever scored twice or attributed to the wrong row.
 
     Args:
         batch_input: The day's file, every column as text (file contract ``BatchInput``).
-        params: ``params:scoring`` (``run_date``).
+        run_date: ``params:run_date``, the day of the file.
 
     Returns:
         ``(valid_rows, rejected_rows, intake)``: valid rows (batch columns plus
@@ -73,11 +69,11 @@ def validate_batch_input(
         (``run_date``, ``rows_in``, ``ignored_columns``, start time).
     """
     started = time.perf_counter()
-    run_date = check_run_date(params["run_date"])
-    ignored = [column for column in batch_input.columns if column not in BATCH_COLUMNS]
+    read = [*BATCH_COLUMNS, FIELD_COUNT_ERROR]
+    ignored = [column for column in batch_input.columns if column not in read]
     if ignored:
         logger.warning("batch_input %s: ignoring extra columns %s", run_date, ignored)
-    rows = batch_input.loc[:, list(BATCH_COLUMNS)].reset_index(drop=True)
+    rows = batch_input.reindex(columns=read).reset_index(drop=True)
     rows.insert(0, "source_row", np.arange(len(rows), dtype="int64"))
     with warnings.catch_warnings():
         # pandera warns when a custom check returns a frame-length boolean; harmless.
@@ -89,13 +85,21 @@ def validate_batch_input(
         len(rows),
         len(rejected),
     )
+    suspect = is_ten_point_scale(rows["meta_score"])
+    if suspect:
+        logger.warning(
+            "batch_input %s: every meta_score is within 0-10: a 0-10 scale? meta_score is "
+            "0-100 (the rows are scored; scoring_summary.meta_score_scale_suspect is true)",
+            run_date,
+        )
     intake = {
-        "run_date": run_date,
+        "run_date": run_date.iso,
         "rows_in": len(rows),
         "ignored_columns": ignored,
+        "meta_score_scale_suspect": suspect,
         "validation_seconds": time.perf_counter() - started,
     }
-    return valid, rejected, intake
+    return valid.drop(columns=FIELD_COUNT_ERROR), rejected, intake
 
 
 def build_scoring_features(valid_rows: pd.DataFrame) -> pd.DataFrame:
@@ -119,14 +123,15 @@ def build_scoring_features(valid_rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def predict_batch(
-    scoring_features: pd.DataFrame, model: Any, params: dict[str, Any]
+    scoring_features: pd.DataFrame, model: Any, run_date: RunDate, params: ScoringParams
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Score the features with the model artifact, ``chunk_size`` rows at a time.
 
     Args:
         scoring_features: Output of :func:`build_scoring_features`.
         model: The ``model`` artifact (:class:`user_score.model.UserScoreModel`).
-        params: ``params:scoring`` (``run_date``, ``chunk_size``).
+        run_date: ``params:run_date`` (the predictions' ``prediction_date``).
+        params: ``params:scoring`` (``chunk_size``).
 
     Returns:
         ``(predictions, scored_features, model_report)``: predictions with the
@@ -135,8 +140,14 @@ def predict_batch(
         summary (``model_version``, unseen-category counts per feature).
     """
     started = time.perf_counter()
-    run_date = check_run_date(params["run_date"])
-    chunk_size = max(int(params.get("chunk_size", 200_000)), 1)
+    if not isinstance(model, UserScoreModel):
+        raise TypeError(
+            f"the 'model' dataset holds a {type(model).__name__}, not a UserScoreModel: the "
+            "model store holds another object (its checksum matches, so it was saved as one). "
+            "Rule: scoring loads only models the training pipeline saved; retrain "
+            "(kedro run --pipelines training) or restore model.pkl with its .sha256 file."
+        )
+    chunk_size = params.chunk_size
     version = str(model.model_version)
     feature_seconds = float(scoring_features.attrs.pop("build_seconds", 0.0))
     parts: list[pd.DataFrame] = []
@@ -172,7 +183,7 @@ def predict_batch(
             }
         )
         unseen = {column: 0 for column in model.preprocessor.unseen_counts(scoring_features)}
-    predictions["prediction_date"] = run_date
+    predictions["prediction_date"] = run_date.iso
     predictions["model_version"] = version
     predictions = predictions.loc[:, PREDICTION_COLUMNS]
     for column in ("id", "prediction_date", "model_version", "features_hash"):
@@ -195,8 +206,15 @@ def predict_batch(
     return predictions, scoring_features, report
 
 
-def build_scoring_quarantine(rejected_rows: pd.DataFrame) -> pd.DataFrame:
-    """The day's rejected rows, unchanged, with ``source_row`` and ``reason``."""
+def build_scoring_quarantine(
+    rejected_rows: pd.DataFrame, model_report: dict[str, Any]
+) -> pd.DataFrame:
+    """The day's rejected rows, unchanged, with ``source_row`` and ``reason``.
+
+    Takes the model report only to run after the valid rows were scored: a day
+    whose model is missing or invalid leaves no quarantine file either.
+    """
+    logger.debug("quarantine of a day scored with model %s", model_report["model_version"])
     return rejected_rows.reindex(columns=QUARANTINE_COLUMNS).reset_index(drop=True)
 
 
@@ -229,6 +247,7 @@ def summarise_scoring(
         "unseen_categories": {k: int(v) for k, v in model_report["unseen_categories"].items()},
         "model_version": model_report["model_version"],
         "ignored_columns": list(intake["ignored_columns"]),
+        "meta_score_scale_suspect": bool(intake["meta_score_scale_suspect"]),
         "stage_seconds": {
             "validation": round(float(intake["validation_seconds"]), 3),
             "features": round(float(model_report["feature_seconds"]), 3),

@@ -20,8 +20,9 @@ def create_pipeline(**kwargs) -> Pipeline:
     """Create the scoring pipeline.
 
     ``predictions`` and ``scored_features`` are written by one node, after the
-    model has been loaded and every valid row scored: a broken file or a
-    missing model leaves no predictions (and no features) for the day. Both
+    model has been loaded and every valid row scored, and the quarantine only
+    after that node: a broken file or a missing or invalid model leaves no
+    predictions, features or quarantine for the day. Predictions and features
     are written as run_date's file (``@csv``, ``@parquet``); monitoring reads
     every day's files of the same datasets (``@partitions``), so Kedro orders
     scoring before monitoring.
@@ -30,13 +31,13 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=validate_batch_input,
-                inputs=["batch_input", "params:scoring"],
+                inputs=["batch_input", "params:run_date"],
                 outputs=["scoring_valid_rows", "scoring_rejected_rows", "scoring_intake"],
                 name="validate_batch_input",
             ),
             Node(
                 func=build_scoring_quarantine,
-                inputs="scoring_rejected_rows",
+                inputs=["scoring_rejected_rows", "scoring_model_report"],
                 outputs="scoring_quarantine",
                 name="build_scoring_quarantine",
             ),
@@ -48,7 +49,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=predict_batch,
-                inputs=["scoring_features", "model", "params:scoring"],
+                inputs=["scoring_features", "model", "params:run_date", "params:scoring"],
                 outputs=["predictions@csv", "scored_features@parquet", "scoring_model_report"],
                 name="predict_batch",
             ),

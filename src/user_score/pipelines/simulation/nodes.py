@@ -26,15 +26,14 @@ import numpy as np
 import pandas as pd
 
 from user_score.demo_data import (
-    DEFAULT_CATALOG_ROWS,
-    NEW_DEVELOPER_RATE,
-    NEW_FRANCHISE_RATE,
     GameUniverse,
     catalog_universe,
     generate_games,
     to_batch_input,
 )
-from user_score.pipelines.scoring.nodes import check_run_date
+from user_score.params import RunDate
+
+from .params import Drift, SimulationParams, Universe
 
 logger = logging.getLogger(__name__)
 
@@ -55,45 +54,33 @@ def _day_seed(seed: int, day: pd.Timestamp, stream: int) -> int:
     return int(np.random.SeedSequence([int(seed), day.toordinal(), stream]).generate_state(1)[0])
 
 
-def _as_list(value: Any) -> list[str]:
-    """A YAML list, or a comma-separated string given with ``--params``."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return [str(item) for item in value]
-
-
-def drift_for_day(day: pd.Timestamp, drift: dict[str, Any] | None) -> dict[str, Any]:
+def drift_for_day(day: pd.Timestamp, drift: Drift) -> dict[str, Any]:
     """The ``generate_games`` drift arguments in force on ``day`` (empty before ``start_date``)."""
-    drift = dict(drift or {})
-    start = drift.get("start_date")
-    if not start or day < pd.Timestamp(check_run_date(start)):
+    if drift.start_date is None or day < pd.Timestamp(drift.start_date):
         return {}
     active: dict[str, Any] = {}
-    if float(drift.get("meta_score_shift") or 0.0):
-        active["meta_score_shift"] = float(drift["meta_score_shift"])
-    if _as_list(drift.get("new_genres")):
-        active["new_genres"] = _as_list(drift["new_genres"])
-        active["new_genre_rate"] = float(drift.get("new_genre_rate", 0.3))
-    if _as_list(drift.get("new_platforms")):
-        active["new_platforms"] = _as_list(drift["new_platforms"])
-        active["new_platform_rate"] = float(drift.get("new_platform_rate", 0.3))
-    if drift.get("platform_mix"):
-        active["platform_mix"] = {str(k): float(v) for k, v in drift["platform_mix"].items()}
+    if drift.meta_score_shift:
+        active["meta_score_shift"] = drift.meta_score_shift
+    if drift.new_genres:
+        active["new_genres"] = list(drift.new_genres)
+        active["new_genre_rate"] = drift.new_genre_rate
+    if drift.new_platforms:
+        active["new_platforms"] = list(drift.new_platforms)
+        active["new_platform_rate"] = drift.new_platform_rate
+    if drift.platform_mix:
+        active["platform_mix"] = dict(drift.platform_mix)
     return active
 
 
-def universe_for(cfg: dict[str, Any] | None) -> GameUniverse | None:
+def universe_for(universe: Universe) -> GameUniverse | None:
     """The franchises new games come from: the catalog's (``seed``, ``catalog_rows``).
 
-    ``seed: null`` (or no ``universe`` block) gives ``None``: every day then invents
-    franchises and studios of its own, which the model has never seen.
+    ``seed: null`` gives ``None``: every day then invents franchises and studios
+    of its own, which the model has never seen.
     """
-    cfg = cfg or {}
-    if cfg.get("seed") is None:
+    if universe.seed is None:
         return None
-    return catalog_universe(int(cfg["seed"]), int(cfg.get("catalog_rows", DEFAULT_CATALOG_ROWS)))
+    return catalog_universe(universe.seed, universe.catalog_rows)
 
 
 def spoil_rows(batch: pd.DataFrame, rate: float, rng: np.random.Generator) -> pd.DataFrame:
@@ -112,7 +99,7 @@ def spoil_rows(batch: pd.DataFrame, rate: float, rng: np.random.Generator) -> pd
     return batch
 
 
-def simulate_day(day: pd.Timestamp, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate_day(day: pd.Timestamp, params: SimulationParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One day of traffic: the batch as delivered, and the labels it will get.
 
     Returns:
@@ -120,29 +107,23 @@ def simulate_day(day: pd.Timestamp, params: dict[str, Any]) -> tuple[pd.DataFram
         and ``id, event_date, real_user_score`` for the games whose score will
         arrive (``event_date`` 7-14 days after ``day``).
     """
-    labels_cfg = params.get("labels") or {}
-    universe_cfg = params.get("universe") or {}
     games = generate_games(
-        int(params["games_per_day"]),
-        seed=_day_seed(params["seed"], day, 0),
-        start=str(params.get("release_start", "1996-01-01")),
+        params.games_per_day,
+        seed=_day_seed(params.seed, day, 0),
+        start=params.release_start.isoformat(),
         end=day.strftime("%Y-%m-%d"),
-        drift=drift_for_day(day, params.get("drift")) or None,
-        universe=universe_for(universe_cfg),
-        new_franchise_rate=float(universe_cfg.get("new_franchise_rate", NEW_FRANCHISE_RATE)),
-        new_developer_rate=float(universe_cfg.get("new_developer_rate", NEW_DEVELOPER_RATE)),
+        drift=drift_for_day(day, params.drift) or None,
+        universe=universe_for(params.universe),
+        new_franchise_rate=params.universe.new_franchise_rate,
+        new_developer_rate=params.universe.new_developer_rate,
     )
     clean = to_batch_input(games, id_prefix=f"g{day:%Y%m%d}")
-    rng = np.random.default_rng(_day_seed(params["seed"], day, 1))
-    batch = spoil_rows(clean, float(params.get("invalid_row_rate", 0.0)), rng)
+    rng = np.random.default_rng(_day_seed(params.seed, day, 1))
+    batch = spoil_rows(clean, params.invalid_row_rate, rng)
     delay = rng.integers(
-        int(labels_cfg.get("min_delay_days", 7)),
-        int(labels_cfg.get("max_delay_days", 14)) + 1,
-        size=len(games),
+        params.labels.min_delay_days, params.labels.max_delay_days + 1, size=len(games)
     )
-    arrives = games["user_score"].notna().to_numpy() & (
-        rng.random(len(games)) < float(labels_cfg.get("rate", 1.0))
-    )
+    arrives = games["user_score"].notna().to_numpy() & (rng.random(len(games)) < params.labels.rate)
     labels = pd.DataFrame(
         {
             "id": clean["id"].to_numpy()[arrives],
@@ -154,11 +135,12 @@ def simulate_day(day: pd.Timestamp, params: dict[str, Any]) -> tuple[pd.DataFram
 
 
 def simulate_production(
-    params: dict[str, Any],
+    run_date: RunDate, params: SimulationParams
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, pd.DataFrame], dict[str, Any]]:
     """Simulate the ``days`` days ending at ``run_date``.
 
     Args:
+        run_date: ``params:run_date``, the last simulated day.
         params: ``params:simulation`` (see ``conf/base/parameters_simulation.yml``).
 
     Returns:
@@ -168,9 +150,9 @@ def simulate_production(
         ``dt=YYYY-MM-DD/input``, the labels that arrived on each day of the
         window keyed ``dt=YYYY-MM-DD/actuals``, and a summary.
     """
-    run_day = pd.Timestamp(check_run_date(params["run_date"]))
-    n_days = max(int(params.get("days", 1)), 1)
-    max_delay = int((params.get("labels") or {}).get("max_delay_days", 14))
+    run_day = run_date.day
+    n_days = params.days
+    max_delay = params.labels.max_delay_days
     window = pd.date_range(end=run_day, periods=n_days, freq="D")
     batches: dict[pd.Timestamp, pd.DataFrame] = {}
     all_labels = []
@@ -195,12 +177,12 @@ def simulate_production(
         "rows_per_day": {f"{day:%Y-%m-%d}": len(batch) for day, batch in batches.items()},
         "labels_per_arrival_day": {key[3:13]: len(frame) for key, frame in actuals.items()},
         "drift": {
-            f"{day:%Y-%m-%d}": drift_for_day(day, params.get("drift"))
+            f"{day:%Y-%m-%d}": drift_for_day(day, params.drift)
             for day in window
-            if drift_for_day(day, params.get("drift"))
+            if drift_for_day(day, params.drift)
         },
-        "seed": int(params["seed"]),
-        "universe": dict(params.get("universe") or {"seed": None}),
+        "seed": params.seed,
+        "universe": params.universe.model_dump(),
     }
     logger.info(
         "simulated %d days ending %s (%d rows), %d label partitions",

@@ -18,7 +18,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=simulate_production,
-                inputs="params:simulation",
+                inputs=["params:run_date", "params:simulation"],
                 outputs=["batch_input", "simulated_batch_inputs", "actuals", "simulation_summary"],
                 name="simulate_production",
             ),

@@ -1,0 +1,67 @@
+"""FieldCountCSVDataset: rows read as pandas reads them, each marked when its field count is off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from kedro.io.core import DatasetError
+
+from user_score.datasets import FIELD_COUNT_ERROR, FieldCountCSVDataset
+
+LOAD_ARGS = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+
+
+def load(tmp_path: Path, content: bytes, **load_args) -> pd.DataFrame:
+    path = tmp_path / "file.csv"
+    path.write_bytes(content)
+    return FieldCountCSVDataset(filepath=str(path), load_args={**LOAD_ARGS, **load_args}).load()
+
+
+def problems(frame: pd.DataFrame) -> list:
+    return [None if pd.isna(value) else value for value in frame[FIELD_COUNT_ERROR]]
+
+
+def test_rows_are_read_like_pandas_and_only_the_odd_ones_are_marked(tmp_path):
+    content = b'a,b,c\r\n1,"x, y",3\r\n\r\n4,5\r\n"multi\nline",,\r\n7,8,9,10,11\r\n'
+    frame = load(tmp_path, content)
+    assert list(frame.columns) == ["a", "b", "c", FIELD_COUNT_ERROR]
+    assert frame["a"].tolist() == ["1", "4", "multi\nline", "7"]  # the blank line is no row
+    assert frame["b"].tolist()[:2] == ["x, y", "5"]
+    assert pd.isna(frame.loc[2, "b"])  # an empty field is missing, a present one is not
+    assert problems(frame) == [
+        None,
+        "2 fields, header has 3",
+        None,
+        "5 fields, header has 3; surplus: 10, 11",
+    ]
+
+
+def test_every_row_one_field_longer_keeps_its_columns(tmp_path):
+    frame = load(tmp_path, b"a,b\n1,2,x\n3,4,y\n")
+    assert frame["a"].tolist() == ["1", "3"]  # plain pandas would make `a` the index
+    assert problems(frame) == [
+        "3 fields, header has 2; surplus: x",
+        "3 fields, header has 2; surplus: y",
+    ]
+
+
+def test_header_only_blank_lines_before_the_header_and_a_bom(tmp_path):
+    assert load(tmp_path, b"a,b\n").empty
+    frame = load(tmp_path, b"\xef\xbb\xbf\n\na,b\n1,2\n", encoding="utf-8-sig")
+    assert frame[["a", "b"]].values.tolist() == [["1", "2"]] and problems(frame) == [None]
+
+
+def test_pandas_errors_are_kept(tmp_path):
+    with pytest.raises(DatasetError, match="No columns to parse"):
+        load(tmp_path, b"")
+    with pytest.raises(DatasetError, match="EOF inside string"):
+        load(tmp_path, b'a,b\n1,2\n"open,3\n')
+    with pytest.raises(DatasetError, match="codec can't decode"):
+        load(tmp_path, b"a,b\n\xe9,1\n")
+
+
+def test_parsing_options_it_cannot_count_are_refused():
+    with pytest.raises(DatasetError, match="skiprows"):
+        FieldCountCSVDataset(filepath="x.csv", load_args={"skiprows": 2})
