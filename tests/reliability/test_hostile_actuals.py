@@ -129,6 +129,8 @@ ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "id None": ({"id": "None"}, None),
     "id nan": ({"id": "nan"}, None),
     "id N/A": ({"id": "N/A"}, None),
+    # written into monitoring_matched_labels.csv, opened in spreadsheets
+    "formula id": ({"id": "=HYPERLINK(1)"}, "id: not_a_formula"),
 }
 
 

@@ -211,6 +211,13 @@ ROW_CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "unseen platform": ({"platform": "Virtual Boy"}, None),
     "scrape-error platform": ({"platform": "TG16)"}, "platform: plausible_platform_name"),
     "unseen ESRB": ({"esrb_rating": "PEGI 18"}, None),
+    # CSV injection: an id is written into predictions.csv, which people open in
+    # spreadsheets; it used to be written as-is (and run as a formula there).
+    "formula id": ({"id": '=HYPERLINK("http://x.example","open")'}, "id: not_a_formula"),
+    "plus id": ({"id": "+1-555"}, "id: not_a_formula"),
+    "at id": ({"id": "@SUM(A1)"}, "id: not_a_formula"),
+    "tab id": ({"id": "\tx"}, "id: not_a_formula"),
+    "formula title (scored)": ({"title": "=1+1"}, None),
 }
 
 
@@ -307,6 +314,25 @@ def test_an_na_like_id_survives_the_predictions_file_monitoring_reads(tmp_path, 
     assert catalog.load("predictions@csv")["id"].tolist() == ["NA", "r2"]
     (load,) = catalog.load("predictions@partitions").values()
     assert load()["id"].tolist() == ["NA", "r2"]
+
+
+def test_formula_cells_reach_no_file_a_spreadsheet_would_run(tmp_path, trained_model):
+    """Predictions never hold a formula id; the quarantine keeps the row, neutralised."""
+    rows = [row(), row(id="=1+2", title="@evil"), row(id="r3", title="=HYPERLINK(1)")]
+    result = score_bytes(csv_bytes(rows), trained_model)
+    assert_accounted(result)
+    assert result["predictions@csv"]["id"].tolist() == ["r1", "r3"]
+    entries = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_02_intermediate.yml").read_text())
+    path = tmp_path / "scoring_quarantine.csv"
+    catalog = ContractDataCatalog.from_config(
+        {"scoring_quarantine": {**entries["scoring_quarantine"], "filepath": str(path)}}
+    )
+    catalog.save("scoring_quarantine", result["scoring_quarantine"])
+    written = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert written[["id", "title"]].values.tolist() == [["'=1+2", "'@evil"]]
+    assert written["reason"].item() == "id: not_a_formula"
+    cells = written.to_numpy().ravel().tolist()
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
 
 
 def test_duplicate_ids_are_never_scored(trained_model):

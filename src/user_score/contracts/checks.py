@@ -19,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from user_score.datasets.field_count_csv import FIELD_COUNT_ERROR
+from user_score.datasets.pandas import FORMULA_PREFIXES
 from user_score.features import map_unique, parse_list_string, parse_release_dates, per_unique
 
 MAX_TITLE_LENGTH = 300
@@ -102,6 +103,12 @@ def parse_iso_dates(series: pd.Series) -> pd.Series:
     return pd.to_datetime(text.where(exact), format="%Y-%m-%d", errors="coerce")
 
 
+def is_not_a_formula(series: pd.Series) -> pd.Series:
+    """Row rule: null, or text a spreadsheet would not run (no leading ``= + - @``, tab, CR)."""
+    text = series.astype("string")
+    return ~text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+
+
 def is_iso_date(series: pd.Series) -> pd.Series:
     """Row rule: exactly a ``YYYY-MM-DD`` calendar day (no time, no surrounding text)."""
     return parse_iso_dates(series).notna().to_numpy()
@@ -152,6 +159,11 @@ list_string_check = column_check(
     "list_string",
     "Null or a Python-list string of names (at most 2,000 characters).",
     is_list_string,
+)
+not_a_formula_check = column_check(
+    "not_a_formula",
+    "Does not start with = + - @, a tab or a carriage return (a spreadsheet would run it).",
+    is_not_a_formula,
 )
 iso_date_check = column_check(
     "iso_date",

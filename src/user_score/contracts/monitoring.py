@@ -13,6 +13,7 @@ from pandera.typing import Series
 
 from user_score.contracts.checks import (
     field_count_check,
+    not_a_formula_check,
     iso_date_check,
     number_in_range_check,
     parse_iso_dates,
@@ -46,6 +47,8 @@ class Actuals(pa.DataFrameModel):
     event_date_format = iso_date_check("event_date")
     score_range = number_in_range_check("real_user_score", low=0, high=10)
     field_count = field_count_check()
+    # ids are written into CSV files people open in spreadsheets (predictions, labels)
+    id_not_a_formula = not_a_formula_check("id")
 
     @pa.dataframe_check(name="event_date: not_after_delivery")
     @classmethod

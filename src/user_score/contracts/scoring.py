@@ -16,6 +16,7 @@ from user_score.contracts.checks import (
     MAX_TITLE_LENGTH,
     MIN_RELEASE_YEAR,
     field_count_check,
+    not_a_formula_check,
     list_string_check,
     not_cancelled_check,
     number_in_range_check,
@@ -119,6 +120,8 @@ class BatchInputRow(pa.DataFrameModel):
     not_cancelled = not_cancelled_check("date")
     list_strings = list_string_check("developers", "genres")
     field_count = field_count_check()
+    # ids are written into CSV files people open in spreadsheets (predictions, labels)
+    id_not_a_formula = not_a_formula_check("id")
 
 
 class Predictions(pa.DataFrameModel):

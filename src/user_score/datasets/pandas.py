@@ -20,6 +20,9 @@ from kedro_datasets import pandas
 from user_score.reliability.atomic import AtomicWrites
 from user_score.reliability.conditional import update_object
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 
 class CSVDataset(AtomicWrites, pandas.CSVDataset):
     """``pandas.CSVDataset`` whose saves are atomic."""
@@ -27,6 +30,37 @@ class CSVDataset(AtomicWrites, pandas.CSVDataset):
 
 class ParquetDataset(AtomicWrites, pandas.ParquetDataset):
     """``pandas.ParquetDataset`` whose saves are atomic."""
+
+
+class SpreadsheetCSVDataset(CSVDataset):
+    """An atomic ``pandas.CSVDataset`` for files people open in spreadsheets.
+
+    On save, a text cell that starts with a character a spreadsheet reads as a
+    formula (``= + - @``, tab, carriage return: the OWASP "CSV injection" list)
+    is written with a leading apostrophe, so ``=HYPERLINK(...)`` shows as text
+    instead of running. Numbers are never touched. Used for the quarantines,
+    the matched labels and the data-quality column tables (which hold text
+    from files handed in); ids that start so never reach ``predictions`` (the
+    row contracts quarantine them), so joins on ids are unaffected.
+    """
+
+    def save(self, data: pd.DataFrame) -> None:
+        super().save(neutralise_formulas(data))
+
+
+def neutralise_formulas(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with every text cell starting ``= + - @``, tab or CR prefixed by ``'``."""
+    text_columns = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
+    if not text_columns:
+        return data
+    out = data.copy(deep=False)
+    for column in text_columns:
+        values = out[column]
+        text = values.astype("string")
+        formula = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        if formula.any():
+            out[column] = values.astype(object).where(~formula, "'" + text[formula].astype(str))
+    return out
 
 
 class UpsertCSVDataset(CSVDataset):
