@@ -13,8 +13,8 @@ from pandera.typing import Series
 
 from user_score.contracts.checks import (
     field_count_check,
-    not_a_formula_check,
     iso_date_check,
+    not_a_formula_check,
     number_in_range_check,
     parse_iso_dates,
 )
