@@ -15,6 +15,8 @@ from kedro.io import DataCatalog
 from kedro.io.core import DatasetError
 from kedro.validation.exceptions import CheckFailure, DataValidationError
 
+from user_score.reliability.storage import dataset_location
+
 
 class ContractViolationError(DataValidationError):
     """A dataset broke its data contract; the message names file, column and rule."""
@@ -63,19 +65,6 @@ def _name_missing_columns(failure: CheckFailure, cause: BaseException | None) ->
 
 class DatasetReadError(DatasetError):
     """A dataset could not be read at all (missing, empty, not the expected format)."""
-
-
-def dataset_location(dataset: Any) -> str | None:
-    """Return the file path or URL behind a dataset, if it has one."""
-    for attribute in ("_filepath", "filepath", "_path", "path"):
-        value = getattr(dataset, attribute, None)
-        if value:
-            protocol = getattr(dataset, "_protocol", None)
-            text = str(value)
-            if protocol and protocol not in ("file", "local") and "://" not in text:
-                text = f"{protocol}://{text}"
-            return text
-    return None
 
 
 class ContractDataCatalog(DataCatalog):

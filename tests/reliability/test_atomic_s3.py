@@ -17,7 +17,7 @@ from kedro_datasets.pickle import PickleDataset as KedroPickleDataset
 from tests.s3.conftest import isolated_aws_env, s3_server  # noqa: F401 - fixture
 from user_score.datasets.json import JSONDataset
 from user_score.datasets.pandas import CSVDataset
-from user_score.reliability.atomic import AtomicWrites
+from user_score.reliability.atomic_writes import AtomicWrites
 from user_score.reliability.storage import clear_s3_instances
 
 pytestmark = pytest.mark.s3

@@ -36,12 +36,8 @@ from user_score.datasets.pandas import CSVDataset, ParquetDataset
 from user_score.datasets.partitions import PartitionedDataset
 from user_score.datasets.plotly import JSONDataset as PlotlyJSONDataset
 from user_score.datasets.text import TextDataset
-from user_score.reliability.atomic import (
-    AtomicLocalFile,
-    AtomicLocalFileSystem,
-    AtomicWrites,
-    is_temp_file,
-)
+from user_score.reliability.atomic import AtomicLocalFile, AtomicLocalFileSystem, is_temp_file
+from user_score.reliability.atomic_writes import AtomicWrites
 
 
 # Types the catalog does not use, made atomic the way user_score.datasets does it.

@@ -18,7 +18,7 @@ from kedro.io.core import DatasetError
 
 from tests.conftest import copy_project
 from user_score.datasets.partitions import PartitionedDataset
-from user_score.reliability.atomic import AtomicWrites
+from user_score.reliability.atomic_writes import AtomicWrites
 from user_score.reliability.storage import configure_s3
 
 

@@ -20,9 +20,9 @@ import pytest
 from tests.conftest import KEDRO, kedro_child_env, run_session
 from tests.s3.conftest import DefaultRun, S3Run, isolated_aws_env, make_s3_run, project_files
 from tools.local_s3 import LocalS3
-from user_score.catalog import ContractDataCatalog, dataset_location
+from user_score.catalog import ContractDataCatalog
 from user_score.reliability import storage
-from user_score.reliability.storage import StorageAccessError
+from user_score.reliability.storage import StorageAccessError, dataset_location
 
 pytestmark = pytest.mark.s3
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro_datasets import json
 
-from user_score.reliability.atomic import AtomicWrites
+from user_score.reliability.atomic_writes import AtomicWrites
 
 
 class JSONDataset(AtomicWrites, json.JSONDataset):

@@ -31,7 +31,7 @@ from typing import Any
 from kedro.io.core import DatasetError, get_filepath_str
 from kedro_datasets.pickle import PickleDataset
 
-from user_score.reliability.atomic import AtomicWrites
+from user_score.reliability.atomic_writes import AtomicWrites
 
 CHECKSUM_SUFFIX = ".sha256"
 

@@ -1,7 +1,7 @@
 """Atomic pandas datasets (catalog types ``user_score.datasets.pandas.*``).
 
 Each class is the kedro-datasets class of the same name with
-:class:`~user_score.reliability.atomic.AtomicWrites` mixed in: a save leaves
+:class:`~user_score.reliability.atomic_writes.AtomicWrites` mixed in: a save leaves
 the previous complete file (or none), never a truncated one. Arguments,
 loading, previews and versioning are kedro-datasets' own.
 :class:`UpsertCSVDataset` is a CSV table updated row by row without lost
@@ -17,7 +17,7 @@ import pandas as pd
 from kedro.io.core import DatasetError, get_filepath_str
 from kedro_datasets import pandas
 
-from user_score.reliability.atomic import AtomicWrites
+from user_score.reliability.atomic_writes import AtomicWrites
 from user_score.reliability.conditional import update_object
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").

@@ -19,7 +19,7 @@ from typing import Any
 from kedro.io.core import DatasetError, parse_dataset_definition
 from kedro_datasets import partitions
 
-from user_score.reliability.atomic import AtomicWrites, atomic_filesystem
+from user_score.reliability.atomic_writes import AtomicWrites, atomic_filesystem
 
 
 def _partition_type(dataset: Any) -> type:

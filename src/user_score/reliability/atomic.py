@@ -3,7 +3,8 @@ r"""Atomic writes for the project's datasets: a complete new file, or the previo
 Every kedro-datasets dataset writes through ``with self._fs.open(path, "w"/"wb")``
 (pandas CSV/Parquet, JSON, text, pickle, plotly, and each partition of a
 ``PartitionedDataset``). The project's dataset types (``user_score.datasets``,
-used by every file-writing catalog entry) mix in :class:`AtomicWrites`, which
+used by every file-writing catalog entry) mix in
+:class:`~user_score.reliability.atomic_writes.AtomicWrites`, which
 gives *that dataset instance* a file system whose plain write-mode ``open``
 is atomic:
 
@@ -240,38 +241,3 @@ class AtomicLocalFileSystem(LocalFileSystem):
             return handle
         text_kwargs = {k: kwargs[k] for k in ("encoding", "errors", "newline") if k in kwargs}
         return AtomicTextFile(handle, **text_kwargs)
-
-
-def atomic_filesystem(fs: Any) -> Any:
-    """The atomic counterpart of ``fs`` (same options), or ``fs`` if it has none.
-
-    Local and S3 file systems get :class:`AtomicLocalFileSystem` /
-    ``AtomicS3FileSystem`` built from the same storage options (fsspec caches
-    them like any file system); an atomic one is returned as it is. Any other
-    protocol (memory, gcs, ...) keeps its own file system, with a warning:
-    its writes are not made atomic here.
-    """
-    if isinstance(fs, AtomicLocalFileSystem) or getattr(fs, "atomic_writes", False):
-        return fs
-    if isinstance(fs, LocalFileSystem):
-        return AtomicLocalFileSystem(*fs.storage_args, **fs.storage_options)
-    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
-    if "s3" in protocols:
-        from .atomic_s3 import AtomicS3FileSystem
-
-        return AtomicS3FileSystem(*fs.storage_args, **fs.storage_options)
-    logger.warning("Writes through %s are not atomic (no atomic counterpart)", type(fs).__name__)
-    return fs
-
-
-class AtomicWrites:
-    """Mixin for a kedro-datasets type: this dataset's writes are atomic.
-
-    ``class CSVDataset(AtomicWrites, kedro_datasets.pandas.CSVDataset)``: after
-    the dataset is built, its file system (kedro-datasets' ``_fs``) is replaced
-    by :func:`atomic_filesystem` of it. Only this instance is affected.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._fs = atomic_filesystem(self._fs)

@@ -9,7 +9,7 @@ upload), completes the upload on a clean exit and aborts it on an exception
 or when the handle is dropped unclosed.
 
 The class is used only by the project's datasets (through
-:func:`user_score.reliability.atomic.atomic_filesystem`); nothing is
+:func:`user_score.reliability.atomic_writes.atomic_filesystem`); nothing is
 registered with fsspec, so other ``s3://`` users in the process keep s3fs.
 
 Every request of this file system is bounded by the botocore configuration

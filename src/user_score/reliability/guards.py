@@ -23,11 +23,10 @@ from typing import Any
 
 from kedro.pipeline.transcoding import TRANSCODING_SEPARATOR
 
-from user_score.catalog import dataset_location
-
 from . import storage
 from .leases import LeaseKeeper, LeaseSettings, S3Lease, holder_identity
 from .locks import FileRunLock
+from .storage import dataset_location
 
 logger = logging.getLogger(__name__)
 

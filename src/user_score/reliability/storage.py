@@ -310,3 +310,16 @@ def configure_storage(config_loader: Any, project_path: Path) -> str | None:
     source = "credentials.yml entry 's3'" if credentials else "the AWS default chain"
     logger.info("Storage root %s (credentials from %s)", root, source)
     return root
+
+
+def dataset_location(dataset: Any) -> str | None:
+    """Return the file path or URL behind a dataset, if it has one."""
+    for attribute in ("_filepath", "filepath", "_path", "path"):
+        value = getattr(dataset, attribute, None)
+        if value:
+            protocol = getattr(dataset, "_protocol", None)
+            text = str(value)
+            if protocol and protocol not in ("file", "local") and "://" not in text:
+                text = f"{protocol}://{text}"
+            return text
+    return None
