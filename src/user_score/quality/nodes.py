@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from user_score.contracts import BATCH_COLUMNS, BatchInputRow, RawGameRow
+from user_score.datasets import FIELD_COUNT_ERROR
 from user_score.features import normalise_platform, parse_names
 
 from .params import QualityParams
@@ -113,6 +114,8 @@ def profile_raw_games(
         params: ``params:data_engineering.quality``.
     """
     params = QualityParams.model_validate(params)
+    # the field-count marker of the raw dataset is not a column of the file
+    raw_games = raw_games.drop(columns=[FIELD_COUNT_ERROR], errors="ignore")
     raw = _with_source_rows(raw_games)
     columns = [str(column) for column in raw_games.columns]
     removed = int(raw_games_intake["duplicates_removed"])

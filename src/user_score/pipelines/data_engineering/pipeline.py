@@ -66,6 +66,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             "games_quarantine",
             "data_engineering_summary",
             "model_input_table",
+            "raw_games_intake",  # read by the data-quality report beside the namespace
         },
     ) + Pipeline(
         [
@@ -76,7 +77,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=profile_raw_games,
                 inputs=[
                     "raw_games",
-                    "data_engineering.raw_games_intake",
+                    "raw_games_intake",
                     "games_quarantine",
                     "raw_games_quality_previous",
                     "params:data_engineering.quality",
