@@ -65,3 +65,13 @@ def test_pandas_errors_are_kept(tmp_path):
 def test_parsing_options_it_cannot_count_are_refused():
     with pytest.raises(DatasetError, match="skiprows"):
         FieldCountCSVDataset(filepath="x.csv", load_args={"skiprows": 2})
+
+
+def test_a_preview_reads_only_the_first_rows(tmp_path):
+    """kedro-viz previews call preview(nrows); CSVDataset's own preview passed ``nrows`` to a
+    load that does not take it, so raw_games and batch_input had no preview."""
+    path = tmp_path / "file.csv"
+    path.write_bytes(b"a,b\n1,2\n3\n4,5\n6,7\n")
+    preview = FieldCountCSVDataset(filepath=str(path), load_args=LOAD_ARGS).preview(nrows=2)
+    assert preview["columns"] == ["a", "b"]
+    assert [row[0] for row in preview["data"]] == ["1", "3"]

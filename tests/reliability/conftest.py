@@ -119,6 +119,5 @@ def scoring_outputs(project: Path, run_date: str) -> dict[str, Path]:
         "predictions": data / f"prod/predictions/dt={run_date}/predictions.csv",
         "scored_features": data / f"prod/features/dt={run_date}/features.parquet",
         "scoring_summary": data / f"08_reporting/scoring/dt={run_date}/scoring_summary.json",
-        "scoring_quarantine": data
-        / f"02_intermediate/scoring/dt={run_date}/scoring_quarantine.csv",
+        "scoring_quarantine": data / f"08_reporting/scoring/dt={run_date}/scoring_quarantine.csv",
     }

@@ -42,7 +42,7 @@ PREDICTIONS = f"prod/predictions/dt={DAY}/predictions.csv"
 LEASE = PREDICTIONS + ".lease"
 SUMMARY = f"08_reporting/scoring/dt={DAY}/scoring_summary.json"
 FEATURES = f"prod/features/dt={DAY}/features.parquet"
-QUARANTINE = f"02_intermediate/scoring/dt={DAY}/scoring_quarantine.csv"
+QUARANTINE = f"08_reporting/scoring/dt={DAY}/scoring_quarantine.csv"
 HISTORY = "08_reporting/monitoring/monitoring_history.csv"
 #: Short storage timeouts and leases, so faults end runs and leases expire in seconds.
 FAST_FAULTS = {

@@ -40,7 +40,7 @@ def assert_no_outputs(project: Path, day: str = DAY) -> None:
     for folder, name in (("predictions", "predictions.csv"), ("features", "features.parquet")):
         assert not day_file(project, folder, name, day).exists()
     # nor the day's quarantine: a run that could not score wrote nothing for the day
-    quarantine = project / f"data/02_intermediate/scoring/dt={day}/scoring_quarantine.csv"
+    quarantine = project / f"data/08_reporting/scoring/dt={day}/scoring_quarantine.csv"
     assert not quarantine.exists()
 
 
@@ -61,7 +61,7 @@ def test_scoring_a_day_and_rerunning_it_replaces_the_outputs(project_with_model,
     batch = pd.read_csv(day_file(project, "input", "input.csv"), dtype=str)
     predictions = pd.read_csv(predictions_file, dtype={"id": str})
     quarantine = pd.read_csv(
-        project / f"data/02_intermediate/scoring/dt={DAY}/scoring_quarantine.csv", dtype=str
+        project / f"data/08_reporting/scoring/dt={DAY}/scoring_quarantine.csv", dtype=str
     )
     assert summary["rows_in"] == len(batch) == len(predictions) + len(quarantine)
     assert summary["rows_quarantined"] > 0  # the simulation spoils a few rows
