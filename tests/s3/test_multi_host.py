@@ -261,6 +261,9 @@ def test_server_killed_mid_run_then_restarted_the_rerun_completes_the_day(
     own_server.start()
     assert LEASE in _snapshot(s3)  # left behind by the failed run...
     outcome = _assert_day_absent_or_complete(s3)
+    # A scheduler's retry comes after the dead run's lease expired (it was last renewed
+    # before the kill); a rerun started sooner is refused, as it should be.
+    time.sleep(max(0.0, killed + FAST_FAULTS["run_lease"]["ttl_s"] + 1 - time.monotonic()))
     rerun = _score(s3, "host-a", runs)
     assert rerun.wait() == 0, rerun.output[-3000:]  # ...and taken over when it expired
     assert _assert_day_absent_or_complete(s3) == "complete", outcome
