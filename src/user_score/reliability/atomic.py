@@ -54,6 +54,20 @@ TEMP_SUFFIX = ".partial"
 ATOMIC_MODES = {"w", "wb", "wt"}
 
 
+def is_plain_write(fs: Any, mode: str, compression: Any, kwargs: dict[str, Any]) -> bool:
+    """Whether ``fs.open(path, mode, ...)`` is a write the atomic file systems take over.
+
+    Plain write modes only; read, append, ``r+``/``w+``, ``x``, compressed writes
+    and writes inside an explicit fsspec transaction keep fsspec's behaviour.
+    """
+    return (
+        mode in ATOMIC_MODES
+        and compression is None
+        and not fs._intrans
+        and kwargs.get("autocommit", True) is not False
+    )
+
+
 def temp_name_pattern(target_name: str) -> re.Pattern[str]:
     """Regex matching temporary files of ``target_name``; group 1 is the writer's pid."""
     return re.compile(
@@ -219,12 +233,7 @@ class AtomicLocalFileSystem(LocalFileSystem):
         compression: Any = None,
         **kwargs: Any,
     ) -> Any:
-        if (
-            mode not in ATOMIC_MODES
-            or compression is not None
-            or self._intrans
-            or kwargs.get("autocommit", True) is False
-        ):
+        if not is_plain_write(self, mode, compression, kwargs):
             return super().open(
                 path,
                 mode=mode,

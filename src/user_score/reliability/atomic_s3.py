@@ -37,7 +37,7 @@ from botocore.handlers import add_expect_header
 from s3fs import S3FileSystem
 from s3fs.core import S3File
 
-from .atomic import ATOMIC_MODES, AtomicTextFile
+from .atomic import AtomicTextFile, is_plain_write
 
 logger = logging.getLogger(__name__)
 
@@ -108,12 +108,7 @@ class AtomicS3FileSystem(S3FileSystem):
         compression: Any = None,
         **kwargs: Any,
     ) -> Any:
-        if (
-            mode not in ATOMIC_MODES
-            or compression is not None
-            or self._intrans
-            or kwargs.get("autocommit", True) is False
-        ):
+        if not is_plain_write(self, mode, compression, kwargs):
             return super().open(
                 path,
                 mode=mode,
