@@ -114,7 +114,7 @@ def test_a_scoring_day_is_compared_with_the_latest_earlier_day(
     assert rerun["comparison"]["same_content"] is False
 
     header_only = project / "data/prod/input/dt=2021-03-02/input.csv"
-    header_only.parent.mkdir(parents=True)
+    header_only.parent.mkdir(parents=True, exist_ok=True)  # notebook 04 may have made it
     header_only.write_text(",".join(BATCH_COLUMNS) + "\n")
     kedro_run(project, pipeline_name="scoring", runtime_params={"run_date": "2021-03-02"})
     empty = read_profile(project, day_report("2021-03-02"))

@@ -322,7 +322,7 @@ def test_formula_cells_reach_no_file_a_spreadsheet_would_run(tmp_path, trained_m
     result = score_bytes(csv_bytes(rows), trained_model)
     assert_accounted(result)
     assert result["predictions@csv"]["id"].tolist() == ["r1", "r3"]
-    entries = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_02_intermediate.yml").read_text())
+    entries = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_08_reporting.yml").read_text())
     path = tmp_path / "scoring_quarantine.csv"
     catalog = ContractDataCatalog.from_config(
         {"scoring_quarantine": {**entries["scoring_quarantine"], "filepath": str(path)}}
