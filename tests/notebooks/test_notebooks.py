@@ -33,12 +33,16 @@ def _ids(paths: list[Path]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def notebook_project(demo_run_project: Path) -> Path:
-    """The finished demo run with this checkout's notebooks in its notebooks/ folder."""
-    target = demo_run_project / "notebooks"
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(NOTEBOOK_DIR, target)
-    return demo_run_project
+def notebook_project(demo_run_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the finished demo run with this checkout's notebooks in its notebooks/ folder.
+
+    A copy (about 10 MB): notebook 04 scores and monitors more days, which must not
+    change the shared finished run other tests read.
+    """
+    project = tmp_path_factory.mktemp("notebooks") / "project"
+    shutil.copytree(demo_run_project, project, ignore=shutil.ignore_patterns("build", "notebooks"))
+    shutil.copytree(NOTEBOOK_DIR, project / "notebooks")
+    return project
 
 
 def test_there_is_a_notebook_for_each_topic():

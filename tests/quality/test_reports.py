@@ -104,8 +104,8 @@ def test_a_scoring_day_is_compared_with_the_latest_earlier_day(
     expected = days[-1] if days else None  # 2021-03-01 is later, not earlier
     assert (earlier["comparison"]["previous"] or {}).get("run_date") == expected
 
-    # notebook 04 scores other days in the shared run (2021-02-28 among them): the
-    # comparison is with the latest of them before DAY, 2021-02-27 or a later one
+    # the shared finished run may hold later days than 2021-02-27 (it is shared): the
+    # comparison is with the latest day before DAY, 2021-02-27 or a later one
     latest = max(path.name[3:] for path in folder.glob("dt=*") if path.name[3:] < DAY)
     assert latest >= "2021-02-27"
     kedro_run(project, pipeline_name="scoring", runtime_params={"run_date": DAY})
@@ -114,7 +114,7 @@ def test_a_scoring_day_is_compared_with_the_latest_earlier_day(
     assert rerun["comparison"]["same_content"] is False
 
     header_only = project / "data/prod/input/dt=2021-03-02/input.csv"
-    header_only.parent.mkdir(parents=True, exist_ok=True)  # notebook 04 may have made it
+    header_only.parent.mkdir(parents=True, exist_ok=True)  # in case the shared run has it
     header_only.write_text(",".join(BATCH_COLUMNS) + "\n")
     kedro_run(project, pipeline_name="scoring", runtime_params={"run_date": "2021-03-02"})
     empty = read_profile(project, day_report("2021-03-02"))
