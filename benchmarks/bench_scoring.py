@@ -17,7 +17,8 @@ Three figures:
    the day is written as the project's ``batch_input`` CSV and
    ``python -m kedro run --pipelines scoring`` runs on it in a child process
    (start-up, load, validate, score, save): wall time, the child's peak RSS,
-   and the node time the ``NodeTimingHook`` logs (sum over the nodes).
+   and the node time the ``NodeTimingHook`` logs (sum over the nodes). The
+   child logs plain lines (``tests/logging_plain.yml``).
 2. **In-process nodes**, on the in-memory frame typed exactly as
    ``batch_input`` loads it (every column text):
 
@@ -86,6 +87,7 @@ from user_score.quality.nodes import profile_batch_input, report_quality
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CATALOG = ROOT / "data" / "01_raw" / "games_catalog.csv"
 SCORING_PARAMETERS = ROOT / "conf" / "base" / "parameters_scoring.yml"
+PLAIN_LOGGING = ROOT / "tests" / "logging_plain.yml"
 logger = logging.getLogger("bench_scoring")
 
 
@@ -202,7 +204,14 @@ def run_kedro_scoring(project: Path, batch: pd.DataFrame, run_date: str) -> dict
         "--params",
         f"run_date={run_date}",
     ]
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+    # Plain, unwrapped log lines (Rich wraps them when not on a terminal), so every
+    # "node <name> took <s> s" line of the timing hook can be read back.
+    env = {
+        **os.environ,
+        "KEDRO_DISABLE_TELEMETRY": "1",
+        "DO_NOT_TRACK": "1",
+        "KEDRO_LOGGING_CONFIG": str(PLAIN_LOGGING),
+    }
     started = time.perf_counter()
     with log.open("w") as handle:
         child = subprocess.Popen(

@@ -62,6 +62,14 @@ def test_any_floats_and_text(rows):
     assert rendered(frame) == frame.to_csv(index=False)
 
 
+def test_columns_concatenated_from_several_frames():
+    parts = [
+        pd.DataFrame({"a": pd.Series([f"x{i}", None], dtype=str), "b": [i, 2.5]}) for i in range(3)
+    ]
+    frame = pd.concat(parts, ignore_index=True)  # its text column holds several Arrow chunks
+    assert rendered(frame, chunk_rows=4) == frame.to_csv(index=False)
+
+
 def test_what_it_cannot_render_exactly_goes_to_pandas():
     frame = pd.DataFrame({"a": [1.5], "b": ["x"]})
     assert csv_chunks(frame, {}) is None  # the index would be written

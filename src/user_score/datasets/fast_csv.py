@@ -109,6 +109,8 @@ def _render(series: pd.Series) -> pa.Array:
     if dtype == np.dtype("float64"):
         return _floats(series.to_numpy())
     text = pa.array(series.astype("string"), pa.large_string())
+    if isinstance(text, pa.ChunkedArray):  # a column concatenated from several frames
+        text = text.combine_chunks()
     return _quoted(pc.fill_null(text, ""))
 
 
