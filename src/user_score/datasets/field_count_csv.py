@@ -166,13 +166,12 @@ class FieldCountCSVDataset(CSVDataset):
             return "skip"
 
         path = str(self._get_load_path())
-        with self._fs.open(path, mode="rb") as handle:
-            content = handle.read()
         try:
             # The sentinel line is a record of its own unless the file ends inside an
             # open quote (pandas: "EOF inside string"; pyarrow would close the quote).
-            source = pa.py_buffer(content + b"\n" + _SENTINEL.encode())
-            table = self._read_arrow(source, names, options, keep_aside)
+            with self._fs.open(path, mode="rb") as handle:
+                source = io.BufferedReader(_ThenSentinel(handle), buffer_size=1 << 20)
+                table = self._read_arrow(source, names, options, keep_aside)
         except (pa.ArrowInvalid, UnicodeDecodeError):
             return None  # the other way raises pandas' own error
         if not wrong or wrong[-1].text != _SENTINEL or wrong[-1].actual_columns != 1:
@@ -182,7 +181,7 @@ class FieldCountCSVDataset(CSVDataset):
     @staticmethod
     def _read_arrow(source: Any, names: list[str], options: dict[str, Any], handler: Any) -> Any:
         return pacsv.read_csv(
-            pa.BufferReader(source),
+            source,
             read_options=pacsv.ReadOptions(use_threads=False, column_names=names),
             parse_options=pacsv.ParseOptions(
                 **options, newlines_in_values=True, invalid_row_handler=handler
@@ -286,6 +285,24 @@ class FieldCountCSVDataset(CSVDataset):
             )
         ]
         return rows.iloc[:, : len(header)].assign(**{FIELD_COUNT_ERROR: problems})
+
+
+class _ThenSentinel(io.RawIOBase):
+    """The bytes of ``handle``, then a line break and :data:`_SENTINEL` (read as a stream)."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+        self._tail = b"\n" + _SENTINEL.encode()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._handle.read(len(buffer))
+        if not data:
+            data, self._tail = self._tail[: len(buffer)], self._tail[len(buffer) :]
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _describe(fields: int, expected: int, surplus: Iterable[Any]) -> str:
