@@ -7,9 +7,7 @@ import pytest
 
 from user_score.features import (
     FEATURE_DOCS,
-    base_title,
     build_features,
-    franchise_key,
     normalise_platform,
     parse_list_string,
     parse_names,
@@ -17,6 +15,7 @@ from user_score.features import (
     repair_company_fragments,
     title_flags,
 )
+from user_score.titles import base_title, franchise_key
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,20 @@ import hashlib
 import io
 import re
 import tokenize
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from user_score.titles import (
+    TITLE_FEATURES,
+    normalise_titles,
+    title_features,
+)
+
+#: The title features that are flags and counts (the others are text keys).
+TITLE_FLAGS = [column for column in TITLE_FEATURES if column not in ("franchise", "base_title")]
 
 # ---------------------------------------------------------------------------
 # Vocabularies of the source (categories, not data)
@@ -95,24 +104,6 @@ TBA_PATTERN = r"^(?:TBA(?:\s+(?P<tba_year>\d{4}))?|Q[1-4]\s+(?P<q_year>\d{4})|(?
 #: Date strings meaning the game was cancelled: never a release, quarantined.
 CANCELLED_PATTERN = r"^cancell?ed$"
 
-_TITLE_DLC = re.compile(
-    r"\b(?:DLC|Expansion|Season Pass|Character Pack|Melody Pack|Story Pack|Multiplayer Pack"
-    r"|Side Story|Episode \d+|Add-On|Challenge Pack|Fighters Pass)\b",
-    re.IGNORECASE,
-)
-_TITLE_PORT = re.compile(
-    r"\b(?:HD|Deluxe|Remaster(?:ed)?|Definitive Edition|Complete Edition|DX|Arcade Archives"
-    r"|Virtual Console|Returns|Reloaded|Anniversary|Collection|Trilogy|Plus)\b",
-    re.IGNORECASE,
-)
-_TITLE_SEQUEL = re.compile(r"(?:\b(?:[2-9]|1[0-9]|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)\b)")
-_EDITION_WORDS = re.compile(
-    r"\b(?:hd|deluxe|remaster(?:ed)?|definitive|complete|edition|dx|3d|plus|returns|ultimate"
-    r"|for nintendo switch|special|game of the year|goty)\b"
-)
-_ROMAN_OR_NUMBER = re.compile(r"\b(?:\d+|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii)\b")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -156,6 +147,21 @@ def per_unique(series: pd.Series, func: Callable[[pd.Series], Any]) -> Any:
     taken = result.take(codes)
     taken.index = series.index
     return taken
+
+
+def per_list_object(series: pd.Series, func: Callable[[Any], bool]) -> np.ndarray:
+    """``func`` of each row's list, evaluated once per distinct list *object*.
+
+    :func:`parse_names` gives the rows of one distinct raw string the same
+    list object, so a day costs one ``func`` call per distinct list string.
+    """
+    values = series.to_numpy(dtype=object)
+    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
+    codes, distinct = pd.factorize(ids)
+    first = np.empty(len(distinct), dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)
+    results = np.fromiter((func(values[i]) for i in first), dtype=bool, count=len(first))
+    return results[codes]
 
 
 def stable_hash(value: str, length: int = 16) -> str:
@@ -319,79 +325,19 @@ def _normalise_platform(platform: pd.Series, link: pd.Series | None) -> pd.DataF
 
 
 # ---------------------------------------------------------------------------
-# Titles
+# Titles (user_score.titles)
 # ---------------------------------------------------------------------------
-
-
-def base_title(title: Any) -> str:
-    """Title with edition, platform and DLC decorations removed, lower-case.
-
-    Ports and re-releases of one game share a base title, which is what the
-    grouped cross-validation uses as its group key.
-    """
-    if title is None or (isinstance(title, float) and np.isnan(title)):
-        return ""
-    text = str(title).lower()
-    text = re.split(r"\s+-\s+|\s+–\s+", text, maxsplit=1)[0]
-    text = _EDITION_WORDS.sub(" ", text)
-    return " ".join(_NON_ALNUM.sub(" ", text).split())
-
-
-def franchise_key(title: Any) -> str:
-    """Franchise key: the title's main part, before any ``:`` subtitle, without numbers."""
-    if title is None or (isinstance(title, float) and np.isnan(title)):
-        return ""
-    text = str(title).lower()
-    text = re.split(r":|\s+-\s+|\s+–\s+", text, maxsplit=1)[0]
-    text = _EDITION_WORDS.sub(" ", text)
-    text = _NON_ALNUM.sub(" ", text)
-    text = _ROMAN_OR_NUMBER.sub(" ", text)
-    words = text.split()
-    return " ".join(words[:3])
 
 
 def title_flags(title: pd.Series) -> pd.DataFrame:
     """Boolean and numeric title features (DLC, port, sequel, subtitle, length)."""
-
-    def _flags(value: Hashable) -> tuple[bool, bool, bool, bool, int]:
-        text = "" if value is None else str(value)
-        return (
-            bool(_TITLE_DLC.search(text)),
-            bool(_TITLE_PORT.search(text)),
-            bool(_TITLE_SEQUEL.search(text)),
-            ":" in text or " - " in text,
-            len(text),
-        )
-
-    def _frame(values: pd.Series) -> pd.DataFrame:
-        # One tuple per *distinct* title; the rows are broadcast by per_unique.
-        flags = [_flags(None if pd.isna(value) else value) for value in values.tolist()]
-        frame = pd.DataFrame(
-            flags,
-            index=values.index,
-            columns=["is_dlc", "is_port", "is_sequel", "has_subtitle", "title_length"],
-        )
-        return frame.astype(
-            {
-                "is_dlc": bool,
-                "is_port": bool,
-                "is_sequel": bool,
-                "has_subtitle": bool,
-                "title_length": "int64",
-            }
-        )
-
-    return per_unique(title, _frame)
+    flags = ["is_dlc", "is_port", "is_sequel", "has_subtitle", "title_length"]
+    return per_unique(title, title_features).loc[:, flags]
 
 
 # ---------------------------------------------------------------------------
 # Typing a raw frame (shared by data_engineering and scoring)
 # ---------------------------------------------------------------------------
-
-
-def _normalise_titles(title: pd.Series) -> pd.Series:
-    """Titles with whitespace runs collapsed; a missing title is ``""``."""
-    return title.astype("string").fillna("").str.split().str.join(" ").astype(str)
 
 
 def _to_float(values: pd.Series) -> pd.Series:
@@ -419,7 +365,7 @@ def parse_raw_games(raw: pd.DataFrame, link: pd.Series | None = None) -> pd.Data
     platform = normalise_platform(raw["platform"], link)
     return pd.DataFrame(
         {
-            "title": per_unique(raw["title"], _normalise_titles).to_numpy(),
+            "title": per_unique(raw["title"], normalise_titles).to_numpy(),
             "platform": platform["platform"].astype(str),
             "platform_repaired": platform["platform_repaired"],
             "release_date": dates["release_date"],
@@ -483,7 +429,7 @@ def build_features(games: pd.DataFrame) -> pd.DataFrame:
     release = pd.to_datetime(games["release_date"])
     year = release.dt.year.astype("float64").fillna(games["date_year_hint"].astype("float64"))
     launch = games["platform"].map(PLATFORM_LAUNCH_YEAR).astype("float64")
-    titles = title_flags(games["title"])
+    titles = per_unique(games["title"], title_features)
     developers = games["developers"]
     genres = games["genres"]
     return pd.DataFrame(
@@ -502,12 +448,12 @@ def build_features(games: pd.DataFrame) -> pd.DataFrame:
             .where(games["esrb_rating"].notna(), "missing"),
             "n_genres": genres.str.len().fillna(0).astype("int64"),
             "n_developers": developers.str.len().fillna(0).astype("int64"),
-            "is_first_party": developers.map(lambda names: "Nintendo" in list(names)).astype(bool),
-            **{column: titles[column] for column in titles.columns},
+            "is_first_party": per_list_object(developers, lambda names: "Nintendo" in list(names)),
+            **{column: titles[column] for column in TITLE_FLAGS},
             "genres": genres,
             "developers": developers,
-            "franchise": map_unique(games["title"], franchise_key).astype(object),
-            "base_title": map_unique(games["title"], base_title).astype(object),
+            "franchise": titles["franchise"].astype(object),
+            "base_title": titles["base_title"].astype(object),
         },
         index=games.index,
     )

@@ -17,6 +17,7 @@ import pandas as pd
 from kedro.io.core import DatasetError, get_filepath_str
 from kedro_datasets import pandas
 
+from user_score.datasets.fast_csv import csv_chunks
 from user_score.reliability.atomic_writes import AtomicWrites
 from user_score.reliability.conditional import update_object
 
@@ -25,7 +26,23 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CSVDataset(AtomicWrites, pandas.CSVDataset):
-    """``pandas.CSVDataset`` whose saves are atomic."""
+    """``pandas.CSVDataset`` whose saves are atomic.
+
+    A frame of text, float, integer and bool columns saved with ``index: false``
+    is rendered column-wise by :func:`~user_score.datasets.fast_csv.csv_chunks`
+    (the same bytes as ``to_csv``, several times faster); anything else by pandas.
+    """
+
+    def save(self, data: pd.DataFrame) -> None:
+        chunks = csv_chunks(data, self._save_args) if isinstance(data, pd.DataFrame) else None
+        if chunks is None:
+            super().save(data)
+            return
+        save_path = get_filepath_str(self._get_save_path(), self._protocol)
+        with self._fs.open(save_path, **self._fs_open_args_save) as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        self._invalidate_cache()
 
 
 class ParquetDataset(AtomicWrites, pandas.ParquetDataset):

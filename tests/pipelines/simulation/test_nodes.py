@@ -13,7 +13,6 @@ from kedro.runner import SequentialRunner
 
 from user_score.contracts import BATCH_COLUMNS
 from user_score.demo_data import DEFAULT_SEED
-from user_score.features import franchise_key
 from user_score.params import RunDate
 from user_score.pipelines.scoring.nodes import validate_batch_input
 from user_score.pipelines.simulation import create_pipeline
@@ -23,6 +22,7 @@ from user_score.pipelines.simulation.nodes import (
     simulate_production,
 )
 from user_score.pipelines.simulation.params import SimulationParams
+from user_score.titles import franchise_key
 
 PARAMS_FILE = Path(__file__).resolve().parents[3] / "conf/base/parameters_simulation.yml"
 RUN_DATE = RunDate("2021-03-01")

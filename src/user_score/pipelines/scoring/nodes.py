@@ -13,7 +13,6 @@ once per *distinct* value, and the model is called on chunks of
 from __future__ import annotations
 
 import logging
-import time
 import warnings
 from typing import Any
 
@@ -66,9 +65,8 @@ def validate_batch_input(
         ``(valid_rows, rejected_rows, intake)``: valid rows (batch columns plus
         ``source_row``, the 0-based data row in the file), rejected rows
         unchanged with ``source_row`` and ``reason``, and the intake facts
-        (``run_date``, ``rows_in``, ``ignored_columns``, start time).
+        (``run_date``, ``rows_in``, ``ignored_columns``, ``meta_score_scale_suspect``).
     """
-    started = time.perf_counter()
     read = [*BATCH_COLUMNS, FIELD_COUNT_ERROR]
     ignored = [column for column in batch_input.columns if column not in read]
     if ignored:
@@ -97,7 +95,6 @@ def validate_batch_input(
         "rows_in": len(rows),
         "ignored_columns": ignored,
         "meta_score_scale_suspect": suspect,
-        "validation_seconds": time.perf_counter() - started,
     }
     return valid.drop(columns=FIELD_COUNT_ERROR), rejected, intake
 
@@ -113,13 +110,10 @@ def build_scoring_features(valid_rows: pd.DataFrame) -> pd.DataFrame:
         ``id`` plus the :data:`user_score.model.INPUT_FEATURES` columns, one row
         per valid row, in input order.
     """
-    started = time.perf_counter()
     typed = parse_raw_games(valid_rows)
     features = build_features(typed)
     features.insert(0, "id", valid_rows["id"].astype(str).to_numpy())
-    features = features.loc[:, SCORED_FEATURE_COLUMNS].reset_index(drop=True)
-    features.attrs["build_seconds"] = time.perf_counter() - started
-    return features
+    return features.loc[:, SCORED_FEATURE_COLUMNS].reset_index(drop=True)
 
 
 def predict_batch(
@@ -139,7 +133,6 @@ def predict_batch(
         exactly as scored (for monitoring's drift); and the model facts for the
         summary (``model_version``, unseen-category counts per feature).
     """
-    started = time.perf_counter()
     if not isinstance(model, UserScoreModel):
         raise TypeError(
             f"the 'model' dataset holds a {type(model).__name__}, not a UserScoreModel: the "
@@ -149,7 +142,6 @@ def predict_batch(
         )
     chunk_size = params.chunk_size
     version = str(model.model_version)
-    feature_seconds = float(scoring_features.attrs.pop("build_seconds", 0.0))
     parts: list[pd.DataFrame] = []
     unseen: dict[str, int] = {}
     for start in range(0, len(scoring_features), chunk_size):
@@ -200,8 +192,6 @@ def predict_batch(
         "unseen_categories": unseen,
         "rows_scored": len(predictions),
         "ids_scored_twice": int(predictions["id"].duplicated().sum()),
-        "feature_seconds": feature_seconds,
-        "prediction_seconds": time.perf_counter() - started,
     }
     return predictions, scoring_features, report
 
@@ -227,7 +217,9 @@ def summarise_scoring(
 
     Returns:
         The ``scoring_summary`` JSON: run_date, rows in / scored / quarantined,
-        per-reason counts, unseen categories per feature, model_version, duration.
+        per-reason counts, unseen categories per feature, model_version. How long
+        each node took is logged by :class:`user_score.timing.NodeTimingHook`
+        (nodes read no clock).
 
     Raises:
         ValueError: If ``rows_in != rows_scored + rows_quarantined`` or an id
@@ -248,13 +240,7 @@ def summarise_scoring(
         "model_version": model_report["model_version"],
         "ignored_columns": list(intake["ignored_columns"]),
         "meta_score_scale_suspect": bool(intake["meta_score_scale_suspect"]),
-        "stage_seconds": {
-            "validation": round(float(intake["validation_seconds"]), 3),
-            "features": round(float(model_report["feature_seconds"]), 3),
-            "prediction": round(float(model_report["prediction_seconds"]), 3),
-        },
     }
-    summary["duration_seconds"] = round(sum(summary["stage_seconds"].values()), 3)
     summary["invariant_holds"] = (
         summary["rows_scored"] + summary["rows_quarantined"] == summary["rows_in"]
     )
