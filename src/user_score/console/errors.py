@@ -123,8 +123,7 @@ def _contract(error: ContractViolationError, errors: list[BaseException]) -> Err
 
 
 def _unreadable(error: DatasetReadError, errors: list[BaseException]) -> ErrorBlock:
-    cause = error.__cause__.__cause__ if error.__cause__ is not None else None
-    cause = cause or error.__cause__ or error
+    cause = list(chain(error))[-1]  # the root cause (e.g. pandas' EmptyDataError)
     _, rule = _split_rule(str(error))
     return ErrorBlock(
         what="a dataset could not be read",
