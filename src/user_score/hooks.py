@@ -140,7 +140,7 @@ class ConsoleHook:
         self._summary = RunSummary(
             pipelines=list(run_params.get("pipeline_names") or ["__default__"]),
             run_date=_run_date(catalog),
-            env=run_params.get("env"),
+            env=run_params.get("env") or "local",  # settings.py: default_run_env
         )
 
     @hook_impl
