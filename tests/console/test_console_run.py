@@ -32,5 +32,5 @@ def test_a_run_prints_a_few_lines_and_ends_with_its_summary(tmp_path):
     assert "Deprecat" not in output and "UserWarning" not in output
     assert lines[1].startswith("user-score run: data_engineering | run_date 2021-03-01 | env local")
     assert "rows in " in output and "quarantined" in output
-    assert "games_quarantine.csv" in output
+    assert "quarantine  data/02_intermediate/games_quarantine.csv" in output
     assert lines[-2] == "next        kedro run --pipelines training"

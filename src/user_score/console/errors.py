@@ -204,9 +204,39 @@ def _alert(error: MonitoringAlert, errors: list[BaseException]) -> ErrorBlock:
     )
 
 
+class UnknownPipeline(ValueError):
+    """Marker type: Kedro's ``ValueError`` for a pipeline name that is not registered."""
+
+
+def _unknown_pipeline(error: ValueError, errors: list[BaseException]) -> ErrorBlock:
+    text = str(error)
+    name = re.search(r"named '([^']*)'", text)
+    suggestion = text.partition("Did you mean one of these instead?")[2].split()
+    return ErrorBlock(
+        what=f"no pipeline named '{name.group(1) if name else '?'}'",
+        why=text.partition(" It needs to be generated")[0],
+        todo=(
+            f"did you mean: {', '.join(suggestion)}? "
+            if suggestion
+            else "see the pipelines in README.md; "
+        )
+        + "kedro run --pipelines <name>[,<name>...]",
+    )
+
+
+def _as_known(error: BaseException) -> BaseException:
+    """Kedro's unknown-pipeline ``ValueError`` as :class:`UnknownPipeline`; others unchanged."""
+    if type(error) is ValueError and str(error).startswith("Failed to find the pipeline named"):
+        known = UnknownPipeline(*error.args)
+        known.__cause__ = error.__cause__
+        return known
+    return error
+
+
 #: Known errors, most specific first: the first one found in an error's chain is reported.
 KNOWN: tuple[tuple[type[BaseException], Callable[..., ErrorBlock]], ...] = (
     (MonitoringAlert, _alert),
+    (UnknownPipeline, _unknown_pipeline),
     (ParameterValidationError, _parameter),
     (ContractViolationError, _contract),
     (ModelIntegrityError, _model_integrity),
@@ -222,7 +252,7 @@ KNOWN: tuple[tuple[type[BaseException], Callable[..., ErrorBlock]], ...] = (
 
 def describe(error: BaseException) -> ErrorBlock | None:
     """The block for a known error anywhere in ``error``'s chain, else ``None``."""
-    errors = list(chain(error))
+    errors = [_as_known(candidate) for candidate in chain(error)]
     for kind, build in KNOWN:
         for candidate in errors:
             if isinstance(candidate, kind):

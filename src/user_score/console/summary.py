@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from user_score.catalog import dataset_location
@@ -27,7 +28,7 @@ OUTPUTS = {
     "model": "model",
     "model_card": "model card",
     "predictions@csv": "predictions",
-    "scoring_quarantine": "quarantine",
+    "scoring_quarantine": "rejected",
     "monitoring_report": "report",
 }
 #: Protocol letters of the training protocol table (src/user_score/pipelines/training).
@@ -89,11 +90,19 @@ def _location(catalog: Any, dataset_name: str) -> str | None:
         dataset = catalog[dataset_name]
     except Exception:
         return None
-    location = dataset_location(dataset)
+    location = _relative(dataset_location(dataset))
     version = getattr(dataset, "_version", None)
     save_version = getattr(version, "save", None)
     if location and save_version:
         location = f"{location} (version {save_version})"
+    return location
+
+
+def _relative(location: str | None) -> str | None:
+    """A local path under the working directory, relative to it (shorter to read)."""
+    here = f"{Path.cwd()}/"
+    if location and location.startswith(here):
+        return location[len(here) :]
     return location
 
 
