@@ -23,8 +23,9 @@ install: $(BIN)/python  ## install the project into .venv
 install-dev: $(BIN)/python  ## install the project with the dev extra
 	$(BIN)/pip install --quiet -e ".[dev]"
 
+# VERBOSE=1: every Kedro line and full tracebacks (docs/console.md)
 run: install  ## run the default pipeline on the embedded demo data
-	$(BIN)/kedro run
+	$(if $(VERBOSE),KEDRO_LOGGING_CONFIG=conf/logging_verbose.yml )$(BIN)/kedro run $(KEDRO_ARGS)
 
 test: install-dev browser-deps  ## lint, then the whole test suite
 	$(BIN)/ruff check .

@@ -50,7 +50,7 @@ for item in "$@"; do
     esac
 done
 
-set -- kedro run --env s3 --pipeline "$pipeline" --params "$params"
+set -- kedro run --env s3 --pipelines "$pipeline" --params "$params"
 if [ "${USER_SCORE_DRY_RUN:-0}" = "1" ]; then
     echo "$@"
     exit 0

@@ -93,7 +93,7 @@ def test_entrypoint_runs_the_s3_environment_with_the_scheduled_day():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "kedro", "run", "--env", "s3", "--pipeline", "monitoring",
+        "kedro", "run", "--env", "s3", "--pipelines", "monitoring",
         "--params", "run_date=2021-03-01,fail_on=critical",
     ]  # fmt: skip
     explicit = entrypoint_command(
@@ -106,7 +106,7 @@ def test_entrypoint_runs_the_s3_environment_with_the_scheduled_day():
     ("args", "env"),
     [
         ([], {}),
-        (["--pipeline"], {}),
+        (["--pipelines"], {}),
         (["scoring", "--params", "x=1"], {}),
         (["scoring", "run_date=2021-01-01"], {}),
         (["scoring"], {"USER_SCORE_SCHEDULED_TIME": "yesterday"}),

@@ -81,3 +81,52 @@ def test_monitoring_alone_reads_only_files(pipelines):
 def test_training_saves_monitorings_reference(pipelines):
     outputs = pipelines["training"].all_outputs()
     assert {"model", "reference_profile", "performance_estimator"} <= outputs
+
+
+def test_a_pipeline_that_fails_to_import_fails_loudly(monkeypatch):
+    """A broken pipeline package is an error, asked for by name or not (never skipped)."""
+    import importlib
+
+    from kedro.framework.project import pipelines as project_pipelines
+
+    real_import = importlib.import_module
+
+    def broken(name, *args, **kwargs):
+        if name == "user_score.pipelines.scoring":
+            raise SyntaxError("broken on purpose")
+        return real_import(name, *args, **kwargs)
+
+    configure_project("user_score")
+    monkeypatch.setattr(importlib, "import_module", broken)
+    for requested in (None, ["scoring"]):
+        project_pipelines.set_requested(requested)
+        try:
+            with pytest.raises(ImportError, match=r"user_score\.pipelines\.scoring") as caught:
+                register_pipelines()
+        finally:
+            project_pipelines.set_requested(None)
+        assert isinstance(caught.value.__cause__, SyntaxError)
+
+
+def test_a_typo_gets_kedros_suggestion(tmp_path):
+    """``kedro run --pipelines trainig``: Kedro's suggestion (one block), not an ImportError."""
+    import subprocess
+
+    from tests.conftest import KEDRO, copy_project, kedro_child_env
+
+    project = copy_project(tmp_path / "project")
+    done = subprocess.run(
+        [KEDRO, "run", "--pipelines", "trainig"],
+        cwd=project,
+        env=kedro_child_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "RUN FAILED: no pipeline named 'trainig'" in output
+    assert "Failed to find the pipeline named 'trainig'" in output
+    assert "did you mean: training?" in output
+    assert "ImportError" not in output and "Traceback" not in output

@@ -8,7 +8,9 @@ validation and read errors. Behaviour is otherwise unchanged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from kedro.io import DataCatalog
@@ -66,6 +68,88 @@ def _name_missing_columns(failure: CheckFailure, cause: BaseException | None) ->
 class DatasetReadError(DatasetError):
     """A dataset could not be read at all (missing, empty, not the expected format)."""
 
+    def __init__(
+        self, message: str, dataset_name: str | None = None, location: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.dataset_name = dataset_name
+        self.location = location
+
+
+class MissingPartitionError(DatasetReadError):
+    """A daily partition (``.../dt=YYYY-MM-DD/...``) does not exist; names the nearest days."""
+
+    def __init__(
+        self,
+        message: str,
+        dataset_name: str,
+        location: str,
+        day: str,
+        partition_root: str,
+        days: list[str],
+    ) -> None:
+        super().__init__(message, dataset_name, location)
+        self.day = day
+        self.partition_root = partition_root
+        self.days_total = len(days)
+        self.nearest_days = nearest_days(day, days)
+
+
+#: How many existing days a missing partition's message names.
+NEAREST = 3
+_PARTITION = re.compile(r"^(?P<root>.*)/dt=(?P<day>\d{4}-\d{2}-\d{2})/")
+
+
+def nearest_days(day: str, days: list[str], count: int = NEAREST) -> list[str]:
+    """The ``count`` days of ``days`` closest to ``day`` (ties: the earlier), in date order."""
+    wanted = date.fromisoformat(day)
+    known = sorted(set(days))
+    closest = sorted(known, key=lambda d: (abs((date.fromisoformat(d) - wanted).days), d))
+    return sorted(closest[:count])
+
+
+def partition_days(fs: Any, partition_root: str) -> list[str]:
+    """The ``dt=YYYY-MM-DD`` folders under ``partition_root`` (none if it cannot be listed)."""
+    try:
+        entries = fs.ls(partition_root, detail=False)
+    except Exception:
+        return []
+    days = []
+    for entry in entries:
+        name = str(entry).rstrip("/").rsplit("/", 1)[-1]
+        if name.startswith("dt="):
+            try:
+                days.append(date.fromisoformat(name[3:]).isoformat())
+            except ValueError:
+                continue
+    return sorted(days)
+
+
+def _missing_partition(
+    exc: DatasetError, ds_name: str, location: str | None, fs: Any
+) -> MissingPartitionError | None:
+    """A ``MissingPartitionError`` if ``exc`` is a missing ``dt=`` file, else ``None``."""
+    if location is None or fs is None:
+        return None
+    causes = [exc.__cause__, getattr(exc.__cause__, "__cause__", None)]
+    if not any(isinstance(cause, FileNotFoundError) for cause in causes):
+        return None
+    match = _PARTITION.match(location)
+    if match is None:
+        return None
+    root, day = match["root"], match["day"]
+    listing_root = root.split("://", 1)[-1] if "://" in root else root
+    days = partition_days(fs, listing_root)
+    return MissingPartitionError(
+        f"Cannot read dataset '{ds_name}' (file: {location}): no partition for {day}; "
+        f"nearest days that exist: {', '.join(nearest_days(day, days)) or 'none'}.",
+        ds_name,
+        location,
+        day,
+        root,
+        days,
+    )
+
 
 class ContractDataCatalog(DataCatalog):
     """``DataCatalog`` whose load/save errors say which file broke which rule."""
@@ -91,11 +175,16 @@ class ContractDataCatalog(DataCatalog):
         except DatasetError as exc:
             location = self._location(ds_name)
             _raise_storage_error(exc, ds_name, location, self._dataset_fs(ds_name), "loading")
+            missing = _missing_partition(exc, ds_name, location, self._dataset_fs(ds_name))
+            if missing is not None:
+                raise missing from exc
             cause = exc.__cause__ or exc
             raise DatasetReadError(
                 f"Cannot read dataset '{ds_name}' (file: {location}): "
                 f"{type(cause).__name__}: {cause}. Rule: the file must exist and be a "
-                f"readable file in the dataset's format (see docs/data_contract.md)."
+                f"readable file in the dataset's format (see docs/data_contract.md).",
+                ds_name,
+                location,
             ) from exc
 
     def save(self, ds_name: str, data: Any) -> None:

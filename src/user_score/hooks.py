@@ -11,10 +11,13 @@ catalog entry uses one of the project's atomic dataset types
   start-of-run access check (:mod:`user_score.reliability.storage`).
 * :class:`RunGuardHook` -- one run at a time per guarded output: file locks
   for local outputs, leases for outputs on S3 (:mod:`user_score.reliability.guards`).
+* :class:`ConsoleHook` -- the end-of-run summary and one-block errors
+  (:mod:`user_score.console`, docs/console.md).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator
 from typing import Any
 
@@ -113,3 +116,60 @@ class RunGuardHook:
     @hook_impl
     def on_pipeline_error(self, error: Any, run_params: Any, pipeline: Any, catalog: Any):
         self._guard.release()
+
+
+class ConsoleHook:
+    """The run as a user sees it: a summary after every run, one block per known error."""
+
+    def __init__(self) -> None:
+        self._summary: Any = None
+        self._catalog: Any = None
+        self._started = 0.0
+
+    @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        from user_score import console
+
+        console.install_excepthook()
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any, catalog: Any) -> None:
+        from user_score.console.summary import RunSummary
+
+        self._started, self._catalog = time.perf_counter(), catalog
+        self._summary = RunSummary(
+            pipelines=list(run_params.get("pipeline_names") or ["__default__"]),
+            run_date=_run_date(catalog),
+            env=run_params.get("env") or "local",  # settings.py: default_run_env
+        )
+
+    @hook_impl
+    def after_dataset_saved(self, dataset_name: str, data: Any, node: Any) -> None:
+        if self._summary is not None:
+            self._summary.record(dataset_name, data, self._catalog)
+
+    @hook_impl(trylast=True)
+    def after_pipeline_run(self, run_params: Any, run_result: Any, pipeline: Any, catalog: Any):
+        from user_score import console
+
+        if self._summary is None:
+            return
+        self._summary.seconds = time.perf_counter() - self._started
+        console.logger.info("\n".join(self._summary.lines()))
+        self._summary = None
+
+    @hook_impl
+    def on_pipeline_error(self, error: Any, run_params: Any, pipeline: Any, catalog: Any):
+        from user_score.console.summary import attach_report_path
+
+        attach_report_path(error, catalog)
+        self._summary = None
+
+
+def _run_date(catalog: Any) -> str | None:
+    """The run's ``run_date`` parameter (a typed ``RunDate`` or its text), if any."""
+    try:
+        value = catalog.load("params:run_date")
+    except Exception:
+        return None
+    return str(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kedro.framework.project import find_pipelines
+from kedro.framework.project import find_pipelines, pipelines
 from kedro.pipeline import Pipeline
 
 from user_score.pipelines.monitoring import create_reference_pipeline
@@ -30,9 +30,26 @@ def register_pipelines() -> dict[str, Pipeline]:
     Returns:
         A mapping from pipeline names to ``Pipeline`` objects.
     """
-    # Kedro 1.7 finds only the pipelines a run asks for (``--pipelines monitoring``).
-    pipelines = find_pipelines(raise_errors=True)
-    if "training" in pipelines:
-        pipelines["training"] += create_reference_pipeline()
-    pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
-    return pipelines
+    found = _find_pipelines()
+    if "training" in found:
+        found["training"] += create_reference_pipeline()
+    found["__default__"] = sum(found.values(), Pipeline([]))
+    return found
+
+
+def _find_pipelines() -> dict[str, Pipeline]:
+    """Every pipeline package; one that fails to import fails loudly.
+
+    Kedro 1.7 finds only the pipelines a run asks for (``--pipelines monitoring``)
+    and raises the same ``ImportError`` for a package that fails to import (with
+    the import's error as its cause) and for a name that is no package at all (a
+    typo: no cause). For a typo, every pipeline is found instead, so that
+    ``kedro run`` answers with Kedro's own "Did you mean ...?".
+    """
+    try:
+        return find_pipelines(raise_errors=True)
+    except ImportError as error:
+        if error.__cause__ is not None:
+            raise
+    pipelines.set_requested(None)
+    return find_pipelines(raise_errors=True)

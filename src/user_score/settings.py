@@ -1,13 +1,20 @@
 """Project settings (see https://docs.kedro.org/en/stable/configure/)."""
 
+import warnings
 from datetime import UTC, datetime
 
 from kedro.config import OmegaConfigLoader
 
 from user_score.catalog import ContractDataCatalog
-from user_score.hooks import RunGuardHook, SecretRedactionHook, StorageHook
+from user_score.hooks import ConsoleHook, RunGuardHook, SecretRedactionHook, StorageHook
 from user_score.reliability.storage import env_resolver
 from user_score.timing import NodeTimingHook
+
+# The project names datasets of its namespaced pipelines ("data_engineering.raw_games_intake",
+# "training.{name}") as Kedro's namespaces do; the data-quality node beside the
+# data_engineering namespace reads one (pipelines/data_engineering/pipeline.py), and Kedro
+# warns about the dot on every run. Intended: keep the console quiet about it.
+warnings.filterwarnings("ignore", message="One or more dataset names contain '.'")
 
 # Directory that holds configuration.
 CONF_SOURCE = "conf"
@@ -32,6 +39,8 @@ DATA_CATALOG_CLASS = ContractDataCatalog
 # (docs/reliability.md): one run per output partition, secrets redacted from
 # logs and errors. (Atomic writes need no hook: the catalog's dataset types are
 # the project's atomic ones, user_score.datasets.)
-HOOKS = (NodeTimingHook(), RunGuardHook(), SecretRedactionHook(), StorageHook())
-# StorageHook (docs/deployment.md) is last, so pluggy calls it first: its S3
-# access check fails a run before any lock is taken or node runs.
+HOOKS = (ConsoleHook(), NodeTimingHook(), RunGuardHook(), SecretRedactionHook(), StorageHook())
+# ConsoleHook (docs/console.md) prints the end-of-run summary last (trylast) and
+# turns a known error into one block. StorageHook (docs/deployment.md) is last, so
+# pluggy calls it first: its S3 access check fails a run before any lock is taken
+# or node runs.

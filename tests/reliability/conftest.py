@@ -87,7 +87,7 @@ def write_batch(project: Path, run_date: str, frame: pd.DataFrame) -> Path:
 
 
 def kedro_command(run_date: str, *extra: str) -> list[str]:
-    return [KEDRO, "run", "--pipeline", "scoring", "--params", f"run_date={run_date}", *extra]
+    return [KEDRO, "run", "--pipelines", "scoring", "--params", f"run_date={run_date}", *extra]
 
 
 def start_kedro(project: Path, run_date: str, env: dict[str, str] | None = None):

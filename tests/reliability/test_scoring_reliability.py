@@ -1,6 +1,6 @@
 """Scoring under faults: SIGKILL mid-write, concurrent runs, a tampered model, secrets set.
 
-These run the real ``kedro run --pipeline scoring`` in a project copy whose
+These run the real ``kedro run --pipelines scoring`` in a project copy whose
 model store holds a small model saved exactly as training saves it.
 """
 

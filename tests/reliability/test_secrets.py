@@ -122,14 +122,14 @@ def test_no_secret_in_logs_errors_or_outputs_of_real_runs(project_copy):
             "AWS_SESSION_TOKEN": token,
         }
     )
-    ok = _run(project_copy, env, "--pipeline", "data_engineering")
+    ok = _run(project_copy, env, "--pipelines", "data_engineering")
     assert ok.returncode == 0, ok.stderr[-3000:]
     # A failing run whose input location carries a token (like a presigned URL):
     # the error names the file, so without redaction the token would be printed.
     failing = _run(
         project_copy,
         env,
-        "--pipeline",
+        "--pipelines",
         "data_engineering",
         "--params",
         f"raw_games_path=data/01_raw/export.csv?X-Amz-Security-Token={token}",

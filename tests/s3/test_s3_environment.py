@@ -196,7 +196,7 @@ def test_scoring_and_monitoring_for_one_partition_rerun_is_idempotent(default_ru
 
 def test_cli_kedro_run_env_s3(s3_run: S3Run):
     s3_run.upload_demo_raw()
-    result = run_cli(s3_run, "--pipeline", "data_engineering")
+    result = run_cli(s3_run, "--pipelines", "data_engineering")
     assert result.returncode == 0, result.stderr[-3000:]
     objects = s3_run.objects()
     assert {

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from user_score.console import progress
 from user_score.metrics import regression_metrics
 from user_score.model import NOVELTY_FLAGS, NoveltyProfile
 
@@ -59,7 +60,9 @@ def run_protocol(
     """
     names = list(params.candidates)
     frames = []
-    for split in protocol_splits(rows, protocol, params):
+    splits = list(protocol_splits(rows, protocol, params))
+    label = f"training ({PROTOCOL_LABELS[protocol]}) {protocol}"
+    for split in progress.track(splits, label):
         if len(split.test) == 0 or len(split.train) < 2 * params.protocols.grouped_kfold.n_splits:
             logger.warning("protocol %s split %s: too few rows; skipped", protocol, split.split)
             continue
