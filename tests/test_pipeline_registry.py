@@ -130,3 +130,20 @@ def test_a_typo_gets_kedros_suggestion(tmp_path):
     assert "Failed to find the pipeline named 'trainig'" in output
     assert "did you mean: training?" in output
     assert "ImportError" not in output and "Traceback" not in output
+
+
+def test_no_dataset_is_read_across_a_namespace_by_its_dotted_name(pipelines, monkeypatch):
+    """Kedro warns on every run when a node outside a namespace names a dataset inside it
+    (``data_engineering.raw_games_intake`` read by the raw catalog's data-quality node did)."""
+    import importlib
+    import warnings
+
+    kedro_node = importlib.import_module("kedro.pipeline.node")  # the module, not node()
+
+    monkeypatch.setattr(
+        kedro_node.Node, kedro_node._DOTTED_DATASET_NAME_WARNED, False, raising=False
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        register_pipelines()
+    assert not [w for w in caught if "dataset names contain '.'" in str(w.message)]

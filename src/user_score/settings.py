@@ -1,6 +1,5 @@
 """Project settings (see https://docs.kedro.org/en/stable/configure/)."""
 
-import warnings
 from datetime import UTC, datetime
 
 from kedro.config import OmegaConfigLoader
@@ -9,12 +8,6 @@ from user_score.catalog import ContractDataCatalog
 from user_score.hooks import ConsoleHook, RunGuardHook, SecretRedactionHook, StorageHook
 from user_score.reliability.storage import env_resolver
 from user_score.timing import NodeTimingHook
-
-# The project names datasets of its namespaced pipelines ("data_engineering.raw_games_intake",
-# "training.{name}") as Kedro's namespaces do; the data-quality node beside the
-# data_engineering namespace reads one (pipelines/data_engineering/pipeline.py), and Kedro
-# warns about the dot on every run. Intended: keep the console quiet about it.
-warnings.filterwarnings("ignore", message="One or more dataset names contain '.'")
 
 # Directory that holds configuration.
 CONF_SOURCE = "conf"
