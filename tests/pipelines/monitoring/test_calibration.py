@@ -151,3 +151,18 @@ def test_a_day_of_known_real_catalog_games_is_green(real_trained, n_rows):
     n_rows = min(n_rows, len(real_trained.model_input_table))
     for seed in range(3):
         _assert_green(real_trained, n_rows, seed)
+
+
+def test_a_day_of_harder_games_is_judged_against_their_own_baseline(trained):
+    """Only games without a critic score: a higher MAE is expected, not an alarm."""
+    missing = trained.model_input_table.loc[trained.model_input_table["meta_score"].isna()]
+    day = known_catalog_day(trained.model, missing, 200, DAY)
+    catalog = run_monitoring(day, trained, DAY)
+    report = catalog.load("performance_report").set_index("metric")
+    estimated = report.loc["estimated_mae_unlabelled"]
+    cells = trained.reference_profile["novelty"]["cells"]
+    assert estimated["baseline"] == pytest.approx(cells["meta=missing"]["mae"])
+    assert estimated["baseline"] > trained.reference_profile["baseline"]["mae"]
+    assert estimated["change"] == pytest.approx(estimated["value"] - estimated["baseline"])
+    assert estimated["flag"] == "ok"
+    assert "meta=missing 100%" in estimated["note"]

@@ -415,6 +415,59 @@ def performance_table(
     return report
 
 
+#: Columns of ``performance_by_day``.
+DAILY_PERFORMANCE_COLUMNS = [
+    "run_date",
+    "day",
+    "in_window",
+    "rows",
+    "estimated_mae",
+    "band",
+    "expected_mae",
+    "labels",
+    "realised_mae",
+]
+
+
+def performance_by_day(
+    estimates: pd.DataFrame,
+    matched: pd.DataFrame,
+    metadata: dict[str, Any],
+    run_date: RunDate,
+) -> pd.DataFrame:
+    """Per scoring day: estimated MAE +/- its band, case-mix MAE, and realised MAE.
+
+    The days are the window's and the ``label_delay_max_days`` before it (whose
+    labels arrive in the window: the realised MAE of a game needs 7-14 days, so
+    the window's own days rarely have one yet); ``in_window`` tells them apart.
+    """
+    window = estimates
+    judged = matched.loc[matched["match"] != "unmatched"]
+    judged = judged.assign(
+        abs_error=(judged["real_user_score"] - judged["predicted_user_score"]).abs()
+    )
+    rows = []
+    for day, group in window.groupby("partition_date", sort=True):
+        labelled = judged.loc[judged["partition_date"] == day]
+        rows.append(
+            {
+                "run_date": run_date.iso,
+                "day": pd.Timestamp(day).date().isoformat(),
+                "in_window": bool(group["in_window"].any()),
+                "rows": len(group),
+                "estimated_mae": float(group["estimated_abs_error"].mean()),
+                "band": estimator_band(metadata, len(group)),
+                "expected_mae": casemix_mae(group["expected_abs_error"]),
+                "labels": len(labelled),
+                "realised_mae": float(labelled["abs_error"].mean()) if len(labelled) else None,
+            }
+        )
+    table = pd.DataFrame(rows, columns=DAILY_PERFORMANCE_COLUMNS)
+    for column in ("estimated_mae", "band", "expected_mae", "realised_mae"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
+    return table
+
+
 def assess_performance(
     predictions: pd.DataFrame,
     labels: pd.DataFrame,
@@ -423,13 +476,14 @@ def assess_performance(
     reference_profile: dict[str, Any],
     run_date: RunDate,
     params: MonitoringParams,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Realised performance on arrived labels and estimated performance on the rest.
 
     Returns:
-        ``(performance_report, monitoring_matched_labels)``: one row per metric
-        (value, training baseline, change, flag, rows, note) and the matched
-        label rows with each prediction's estimated absolute error.
+        ``(performance_report, monitoring_matched_labels, performance_by_day)``:
+        one row per metric (value, baseline, change, relative change, flag,
+        rows, note), the matched label rows with each prediction's estimated
+        and case-mix expected absolute error, and the per-day view.
     """
     baseline = reference_profile.get("baseline", {})
     figures, matched = performance_figures(
@@ -443,6 +497,9 @@ def assess_performance(
     )
     report = performance_table(figures, baseline, params)
     report.insert(0, "run_date", run_date.iso)
+    daily = performance_by_day(
+        figures["estimates"], matched, performance_estimator.metadata, run_date
+    )
     logger.info(
         "performance: %d labels matched, MAE %s (baseline %s), estimated MAE (unlabelled) %s",
         figures["n_matched"],
@@ -450,4 +507,4 @@ def assess_performance(
         format_metric(baseline.get("mae")),
         format_metric(figures["estimated_unlabelled"]),
     )
-    return report, matched
+    return report, matched, daily
