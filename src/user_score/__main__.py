@@ -1,5 +1,8 @@
 """user-score file for ensuring the package is executable
 as `user-score` and `python -m user_score`
+
+``python -m user_score backfill --from ... --to ... --pipelines ...`` runs a range
+of days in one process (:mod:`user_score.backfill`); anything else is ``kedro run``.
 """
 
 import sys
@@ -16,6 +19,11 @@ def main(*args, **kwargs) -> Any:
 
     interactive = hasattr(sys, "ps1")
     kwargs["standalone_mode"] = not interactive
+
+    if sys.argv[1:2] == ["backfill"] and not args:
+        from user_score.backfill import backfill_command
+
+        return backfill_command(sys.argv[2:], prog_name="python -m user_score backfill", **kwargs)
 
     run = find_run_command(package_name)
     return run(*args, **kwargs)

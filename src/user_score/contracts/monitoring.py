@@ -85,14 +85,29 @@ class DriftReport(pa.DataFrameModel):
 
     run_date: Series[str] = pa.Field(description="Monitored day.")
     feature: Series[str] = pa.Field(unique=True, description="Feature, or 'prediction'.")
+    root: Series[str] = pa.Field(description="Raw column the feature is derived from.")
     kind: Series[str] = pa.Field(isin=["numeric", "categorical", "multilabel"])
-    psi: Series[float] = pa.Field(ge=0, nullable=True, description="Population Stability Index.")
+    psi: Series[float] = pa.Field(
+        ge=0,
+        nullable=True,
+        description="PSI judged: unseen/other/missing shares count on increase only, an "
+        "empty bucket as half an observation.",
+    )
+    psi_two_sided: Series[float] = pa.Field(
+        ge=0, nullable=True, description="Classic PSI (every bucket both ways, epsilon floor)."
+    )
+    warning_at: Series[float] = pa.Field(
+        ge=0, description="Warning level: undrifted PSI quantile at n_current, floored."
+    )
+    critical_at: Series[float] = pa.Field(
+        ge=0, description="Critical level: undrifted PSI quantile at n_current, floored."
+    )
     flag: Series[str] = pa.Field(isin=MONITORING_FLAGS)
     enough_rows: Series[bool] = pa.Field(description="n_current >= min_rows_for_drift.")
     n_reference: Series[int] = pa.Field(ge=0)
     n_current: Series[int] = pa.Field(ge=0)
     psi_noise_floor: Series[float] = pa.Field(
-        nullable=True, description="PSI expected from sample size alone, without drift."
+        nullable=True, description="Mean PSI of undrifted samples of n_current rows."
     )
     missing_share: Series[float] = pa.Field(ge=0, le=1)
     unseen_share: Series[float] = pa.Field(ge=0, le=1)
@@ -108,10 +123,15 @@ class PerformanceReport(pa.DataFrameModel):
     run_date: Series[str]
     metric: Series[str] = pa.Field(unique=True)
     value: Series[float] = pa.Field(nullable=True, description="Null when not computable.")
-    baseline: Series[float] = pa.Field(nullable=True, description="Training CV value.")
-    change: Series[float] = pa.Field(
-        nullable=True, description="Relative (MAE) or absolute drop (R2, coverage)."
+    baseline: Series[float] = pa.Field(
+        nullable=True,
+        description="MAE: expected for the rows' novelty cells (case mix); R2/RMSE: training "
+        "CV; coverage: nominal level.",
     )
+    change: Series[float] = pa.Field(
+        nullable=True, description="value - baseline, in the metric's unit (one meaning)."
+    )
+    relative_change: Series[float] = pa.Field(nullable=True, description="value / baseline - 1.")
     flag: Series[str] = pa.Field(isin=MONITORING_FLAGS)
     rows: Series[int] = pa.Field(ge=0, description="Rows the metric is computed on.")
     note: Series[str] = pa.Field(nullable=True)

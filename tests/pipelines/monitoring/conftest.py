@@ -22,7 +22,7 @@ from sklearn.model_selection import KFold
 from tests.model_fixtures import quick_model
 from user_score.demo_data import generate_games, to_batch_input, to_raw_catalog
 from user_score.features import build_features, parse_raw_games
-from user_score.model import UserScoreModel
+from user_score.model import INPUT_FEATURES, UserScoreModel
 from user_score.params import RunDate
 from user_score.pipelines.data_engineering.nodes import (
     clean_games,
@@ -125,12 +125,7 @@ def train_model(table: pd.DataFrame) -> tuple[UserScoreModel, pd.DataFrame]:
 
 @pytest.fixture(scope="session")
 def trained() -> Trained:
-    table = model_input_from_games(universe().iloc[:N_TRAINING_GAMES], UNIVERSE_SEED)
-    model, oof = train_model(table)
-    params = monitoring_params()
-    profile = build_reference_profile(table, model, params, RUN_STARTED_AT)
-    estimator, metrics = train_performance_estimator(oof, table, params, RUN_STARTED_AT)
-    return Trained(table, model, oof, profile, estimator, metrics)
+    return trained_on(model_input_from_games(universe().iloc[:N_TRAINING_GAMES], UNIVERSE_SEED))
 
 
 # ---------------------------------------------------------------------------
@@ -250,3 +245,38 @@ def run_monitoring(
     catalog = DataCatalog(datasets)
     SequentialRunner().run(pipeline, catalog)
     return catalog
+
+
+def known_catalog_day(
+    model: UserScoreModel, table: pd.DataFrame, n_rows: int, day: str, seed: int = 0
+) -> Production:
+    """One day re-scoring ``n_rows`` games drawn from the training population itself.
+
+    The scored features are the model input rows (what scoring writes for
+    them), so the day differs from the reference only by sampling: no new
+    studio, no new franchise, every bucket known. No labels have arrived.
+    """
+    rows = table.sample(n=n_rows, random_state=seed).reset_index(drop=True)
+    ids = pd.Series([f"known-{i}" for i in range(n_rows)], dtype=object)
+    predicted = model.predict(rows)
+    key = f"dt={day}"
+    predictions = pd.DataFrame(
+        {
+            "id": ids,
+            "prediction_date": day,
+            **{column: predicted[column].to_numpy() for column in predicted},
+            "model_version": model.model_version,
+            "features_hash": model.features_hash(rows).to_numpy(),
+        }
+    )
+    features = pd.concat([pd.DataFrame({"id": ids}), rows[INPUT_FEATURES]], axis=1)
+    return Production({f"{key}/predictions": predictions}, {f"{key}/features": features}, {})
+
+
+def trained_on(table: pd.DataFrame) -> Trained:
+    """Model, reference and estimator trained on ``table`` as the training run does."""
+    model, oof = train_model(table)
+    params = monitoring_params()
+    profile = build_reference_profile(table, model, params, RUN_STARTED_AT)
+    estimator, metrics = train_performance_estimator(oof, table, params, RUN_STARTED_AT)
+    return Trained(table, model, oof, profile, estimator, metrics)

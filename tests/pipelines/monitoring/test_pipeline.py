@@ -56,6 +56,27 @@ def test_a_drifted_period_turns_red_for_the_right_reasons(trained, drifted):
     assert performance.loc["mae", "flag"] in {"warning", "critical"}
     html = catalog.load("monitoring_report")
     assert "RED" in html and "platform" in html
+    assert "features drifted" in html
+
+
+def test_the_per_day_view_covers_every_window_day(trained, stable):
+    catalog = run_monitoring(stable, trained, LAST_DAY)
+    daily = catalog.load("performance_by_day")
+    # The window's days and the 14 before (their labels arrive in the window).
+    assert daily["day"].tolist() == [f"2021-03-{d:02d}" for d in range(1, 22)]
+    assert daily["in_window"].tolist() == [False] * 14 + [True] * 7
+    assert (daily["rows"] == 100).all() and (daily["band"] > 0).all()
+    labelled = daily.loc[daily["labels"] > 0]
+    assert len(labelled) >= 7 and labelled["realised_mae"].notna().all()
+    assert (labelled["realised_mae"] - labelled["expected_mae"]).abs().max() < 0.3
+    drift = catalog.load("drift_by_day")
+    assert drift.groupby("day")["feature"].count().nunique() == 1  # every feature every day
+    # 100 rows a day: the calibrated warning level sits above the configured floor.
+    assert (drift.loc[drift["feature"] == "meta_score", "warning_at"] > 0.10).all()
+    headline = catalog.load("monitoring_status")["drift"]["headline"]
+    assert headline.startswith("0 of ") and headline.endswith("features drifted")
+    html = catalog.load("monitoring_report")
+    assert "MAE per scoring day" in html and "Drift per feature per day" in html
 
 
 def test_the_first_days_have_no_labels_and_that_is_normal(trained, stable):
@@ -118,9 +139,19 @@ def test_kedro_runs_upsert_history_write_a_self_contained_report_and_fail_on_red
     history = pd.read_csv(reports / "monitoring_history.csv")
     assert history["run_date"].tolist() == ["2021-03-03", LAST_DAY]  # the rerun replaced its row
     html = (reports / f"dt={LAST_DAY}" / "monitoring_report.html").read_text()
-    assert "<script src=" not in html  # plotly.js is inline: opens without a network
-    assert "Plotly.newPlot" in html and len(html) > 1_000_000
-    for name in ("drift_report.csv", "performance_report.csv", "psi_chart.json"):
+    # plotly.js once in the monitoring folder, loaded by a relative path: opens offline.
+    assert "<script src='../plotly.min.js'" in html and "cdn" not in html.lower()
+    assert "Plotly.newPlot" in html and len(html) < 400_000
+    assert (reports / "plotly.min.js").stat().st_size > 1_000_000
+    for name in (
+        "drift_report.csv",
+        "performance_report.csv",
+        "psi_chart.json",
+        "drift_by_day.csv",
+        "performance_by_day.csv",
+        "daily_drift_chart.json",
+        "daily_performance_chart.json",
+    ):
         assert (reports / f"dt={LAST_DAY}" / name).exists()
 
     # The drifted period with fail_on=critical: the run fails after saving its evidence.

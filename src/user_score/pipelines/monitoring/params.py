@@ -17,12 +17,31 @@ from pydantic import Field, model_validator
 from user_score.params import StrictParams
 
 
+class Calibration(StrictParams):
+    """Alert levels from undrifted samples of the reference at today's row count."""
+
+    draws: int = Field(ge=100)
+    warning_quantile: float = Field(gt=0.5, lt=1)
+    critical_quantile: float = Field(gt=0.5, lt=1)
+    seed: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Calibration:
+        if self.critical_quantile < self.warning_quantile:
+            raise ValueError(
+                f"psi.calibration.critical_quantile ({self.critical_quantile}) is below "
+                "warning_quantile"
+            )
+        return self
+
+
 class PSI(StrictParams):
-    """Population Stability Index thresholds (and the share used for empty buckets)."""
+    """PSI floors (the configured levels), the empty-bucket floor and the calibration."""
 
     warning: float = Field(gt=0)
     critical: float = Field(gt=0)
     epsilon: float = Field(gt=0, lt=1)
+    calibration: Calibration
 
     @model_validator(mode="after")
     def _ordered(self) -> PSI:

@@ -63,6 +63,29 @@ def _float_or_none(value: Any) -> float | None:
     return None if np.isnan(number) else number
 
 
+def novelty_reference(model: Any) -> dict[str, Any] | None:
+    """What monitoring needs to put each scored row in its novelty cell, and each cell's MAE.
+
+    The training studios and franchises (``model.novelty``) and the interval
+    cells of the shift-protocol calibration (``model.intervals``: per cell the
+    offsets, residual count and MAE). Monitoring rebuilds each row's cell exactly
+    as ``model.interval_cell`` does and expects, for a set of rows, the mean of
+    their cells' MAE: the case-mix baseline. ``None`` for a model without them.
+    """
+    novelty = getattr(model, "novelty", None)
+    intervals = getattr(model, "intervals", None)
+    if novelty is None or intervals is None:
+        logger.warning("model has no novelty profile or intervals: no case-mix baseline")
+        return None
+    return {
+        "developers": sorted(novelty.developers),
+        "franchises": sorted(novelty.franchises),
+        "level": float(intervals.level),
+        "groups": list(intervals.groups),
+        "cells": {key: dict(cell) for key, cell in intervals.cells.items()},
+    }
+
+
 def build_reference_profile(
     model_input_table: pd.DataFrame,
     model: Any,
@@ -101,6 +124,7 @@ def build_reference_profile(
         "population": settings.rows,
         "n_rows": len(rows),
         "baseline": training_baseline(model),
+        "novelty": novelty_reference(model),
         "features": profiles,
         PREDICTION: numeric_profile(pd.Series(predicted, dtype="float64"), n_bins),
     }

@@ -39,6 +39,58 @@ def _none_if_nan(value: Any) -> Any:
     return value
 
 
+def drift_reasons(drift_report: pd.DataFrame) -> list[dict[str, Any]]:
+    """One reason per drifted root column, its drifted features listed worst first.
+
+    A new platform moves ``platform``, ``platform_launch_year`` and
+    ``years_since_platform_launch``: that is one cause, so one reason
+    (``feature drift in platform: ...``) with the worst flag of its features.
+    """
+    flagged = drift_report.loc[drift_report["flag"] != "ok"]
+    if "root" not in flagged:
+        flagged = flagged.assign(root=flagged["feature"])
+    reasons = []
+    order = flagged.groupby("root", sort=False)["psi"].max().sort_values(ascending=False).index
+    for root in order:
+        children = flagged.loc[flagged["root"] == root].sort_values("psi", ascending=False)
+        severity = "critical" if (children["flag"] == "critical").any() else "warning"
+        what = "prediction drift" if root == PREDICTION else "feature drift"
+        listed = ", ".join(
+            f"PSI({row.feature}) = {row.psi:.3f} ({row.flag} at {_level(row):.3f})"
+            for row in children.itertuples()
+        )
+        reasons.append(
+            {
+                "severity": severity,
+                "source": what,
+                "root": root,
+                "features": children["feature"].tolist(),
+                "message": f"{what}: {listed}"
+                if root == PREDICTION
+                else f"{what} in {root}: {listed}",
+            }
+        )
+    return reasons
+
+
+def drift_headline(drift_report: pd.DataFrame) -> str:
+    """``k of n features drifted`` (the prediction is not a feature; roots in brackets)."""
+    features = drift_report.loc[drift_report["feature"] != PREDICTION]
+    drifted = features.loc[features["flag"] != "ok"]
+    roots = sorted(set(drifted.get("root", drifted["feature"])))
+    text = f"{len(drifted)} of {len(features)} features drifted"
+    return f"{text} ({', '.join(roots)})" if roots else text
+
+
+def _relative_text(row: Any) -> str:
+    relative = getattr(row, "relative_change", np.nan)
+    return "relative n/a" if relative is None or np.isnan(relative) else f"{relative:+.1%}"
+
+
+def _level(row: Any) -> float:
+    return float(getattr(row, "critical_at" if row.flag == "critical" else "warning_at", np.nan))
+
+
 def assess_status(
     drift_report: pd.DataFrame,
     performance_report: pd.DataFrame,
@@ -54,18 +106,7 @@ def assess_status(
     the action follows the runbook (none / investigate / retrain). Labels not
     arrived yet is a normal state, reported in ``performance.state``.
     """
-    reasons: list[dict[str, str]] = []
-    for row in drift_report.itertuples():
-        if row.flag != "ok":
-            what = "prediction drift" if row.feature == PREDICTION else "feature drift"
-            reasons.append(
-                {
-                    "severity": row.flag,
-                    "source": what,
-                    "message": f"{what}: PSI({row.feature}) = {row.psi:.3f} "
-                    f"(warning {params.psi.warning}, critical {params.psi.critical})",
-                }
-            )
+    reasons = drift_reasons(drift_report)
     for row in performance_report.itertuples():
         if row.flag != "ok":
             reasons.append(
@@ -73,7 +114,7 @@ def assess_status(
                     "severity": row.flag,
                     "source": "performance",
                     "message": f"{row.metric} = {row.value:.3f} vs baseline {row.baseline:.3f} "
-                    f"(change {row.change:+.3f})",
+                    f"(change {row.change:+.3f}, {_relative_text(row)})",
                 }
             )
     window = predictions.loc[predictions["in_window"]]
@@ -111,7 +152,12 @@ def assess_status(
         "model_version": {"predictions": versions, "reference": reference_version},
         "rows": {"predictions_in_window": len(window), "labels": label_intake},
         "drift": {
-            "thresholds": {"warning": params.psi.warning, "critical": params.psi.critical},
+            "headline": drift_headline(drift_report),
+            "thresholds": {
+                "warning_floor": params.psi.warning,
+                "critical_floor": params.psi.critical,
+                "calibration": params.psi.calibration.model_dump(),
+            },
             "max_feature_psi": _none_if_nan(
                 drift_report.loc[drift_report["feature"] != PREDICTION, "psi"].max()
             ),
@@ -119,7 +165,13 @@ def assess_status(
                 drift_report.loc[drift_report["feature"] == PREDICTION, "psi"].iloc[0]
             ),
             "features": {
-                row.feature: {"psi": _none_if_nan(row.psi), "flag": row.flag}
+                row.feature: {
+                    "psi": _none_if_nan(row.psi),
+                    "flag": row.flag,
+                    "root": getattr(row, "root", row.feature),
+                    "warning_at": _none_if_nan(getattr(row, "warning_at", np.nan)),
+                    "critical_at": _none_if_nan(getattr(row, "critical_at", np.nan)),
+                }
                 for row in drift_report.itertuples()
             },
         },
@@ -136,6 +188,7 @@ def assess_status(
                     "value": _none_if_nan(row.value),
                     "baseline": _none_if_nan(row.baseline),
                     "change": _none_if_nan(row.change),
+                    "relative_change": _none_if_nan(getattr(row, "relative_change", np.nan)),
                     "flag": row.flag,
                     "rows": int(row.rows),
                 }
