@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from kedro.validation.exceptions import ParameterValidationError
 
 from user_score.catalog import ContractViolationError, DatasetReadError, MissingPartitionError
 from user_score.datasets.model_artifact import ModelIntegrityError
+from user_score.exceptions import exception_chain as chain
 from user_score.pipelines.monitoring.status import MonitoringAlert
 from user_score.reliability.leases import LeaseHeldError, LeaseLostError
 from user_score.reliability.locks import LockFolderError, RunLockedError
@@ -55,16 +56,6 @@ class ErrorBlock:
         out.append(f"  ({VERBOSE_HINT})")
         out.append(rule)
         return out
-
-
-def chain(error: BaseException) -> Iterator[BaseException]:
-    """``error`` and its causes/contexts, outermost first (each once)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
 
 
 def _split_rule(message: str) -> tuple[str, str | None]:

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from user_score.catalog import dataset_location
+from user_score.exceptions import exception_chain
+from user_score.reliability.storage import dataset_location
 
 #: Datasets whose saved content feeds the summary.
 SUMMARISED = (
@@ -213,8 +214,6 @@ def attach_report_path(error: BaseException, catalog: Any) -> None:
     """Give a monitoring alert the report's location, for its error block."""
     from user_score.pipelines.monitoring.status import MonitoringAlert
 
-    from .errors import chain
-
-    for candidate in chain(error):
+    for candidate in exception_chain(error):
         if isinstance(candidate, MonitoringAlert):
             candidate.report_path = _location(catalog, "monitoring_report")  # type: ignore[attr-defined]

@@ -36,6 +36,8 @@ from typing import Any
 from fsspec.asyn import sync
 from fsspec.implementations.local import LocalFileSystem
 
+from user_score.exceptions import exception_chain as _causes
+
 from .atomic import AtomicLocalFile
 
 logger = logging.getLogger(__name__)
@@ -60,15 +62,6 @@ class S3Object:
     etag: str
     last_modified: datetime  # server clock: when this version was written
     server_time: datetime  # server clock: when it was read
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
 
 
 def is_precondition_failure(exc: BaseException) -> bool:

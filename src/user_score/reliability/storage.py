@@ -43,6 +43,8 @@ from urllib.parse import urlsplit
 import fsspec.config
 from kedro.io.core import DatasetError
 
+from user_score.exceptions import exception_chain as _causes
+
 logger = logging.getLogger(__name__)
 
 ENV_PREFIX = "USER_SCORE_"
@@ -153,16 +155,6 @@ def endpoint_of(fs: Any = None) -> str:
             or os.environ.get("AWS_ENDPOINT_URL")
             or "the default AWS S3 endpoint"
         )
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    chain, seen = [], set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
 
 
 def _failure_kinds() -> list[tuple[tuple[type, ...], str]]:
