@@ -19,7 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from user_score.datasets.field_count_csv import FIELD_COUNT_ERROR
-from user_score.datasets.pandas import FORMULA_PREFIXES
+from user_score.datasets.pandas import starts_like_formula
 from user_score.features import map_unique, parse_list_string, parse_release_dates, per_unique
 
 MAX_TITLE_LENGTH = 300
@@ -105,8 +105,7 @@ def parse_iso_dates(series: pd.Series) -> pd.Series:
 
 def is_not_a_formula(series: pd.Series) -> pd.Series:
     """Row rule: null, or text a spreadsheet would not run (no leading ``= + - @``, tab, CR)."""
-    text = series.astype("string")
-    return ~text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+    return ~starts_like_formula(series)
 
 
 def is_iso_date(series: pd.Series) -> pd.Series:

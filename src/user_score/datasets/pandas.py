@@ -25,6 +25,11 @@ from user_score.reliability.conditional import update_object
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def starts_like_formula(series: pd.Series) -> pd.Series:
+    """Whether each cell is text a spreadsheet would run as a formula (null: False)."""
+    return series.astype("string").str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+
+
 class CSVDataset(AtomicWrites, pandas.CSVDataset):
     """``pandas.CSVDataset`` whose saves are atomic.
 
@@ -73,10 +78,9 @@ def neutralise_formulas(data: pd.DataFrame) -> pd.DataFrame:
     out = data.copy(deep=False)
     for column in text_columns:
         values = out[column]
-        text = values.astype("string")
-        formula = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        formula = starts_like_formula(values)
         if formula.any():
-            out[column] = values.astype(object).where(~formula, "'" + text[formula].astype(str))
+            out[column] = values.astype(object).where(~formula, "'" + values[formula].astype(str))
     return out
 
 
