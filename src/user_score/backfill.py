@@ -32,8 +32,9 @@ from typing import Any
 import click
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from user_score.console import progress
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,9 @@ def backfill(
 ) -> list[DayRun]:
     """Run every pipeline for every day, in order, each in its own session.
 
+    On a terminal a transient bar shows the day and pipeline being run
+    (:func:`user_score.console.progress.track`); the summary table is always printed.
+
     Returns:
         One :class:`DayRun` per day and pipeline.
     """
@@ -102,28 +106,18 @@ def backfill(
     days, pipelines = list(days), list(pipelines)
     console = console or Console(stderr=True)
     results: list[DayRun] = []
-    columns = (
-        TextColumn("backfill {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("", total=len(days) * len(pipelines))
-        for day in days:
-            for pipeline in pipelines:
-                progress.update(task, description=f"{day} {pipeline}")
-                started = time.perf_counter()
-                try:
-                    runner(project_path, pipeline, day, env, params or {})
-                    outcome = DayRun(day, pipeline, True, time.perf_counter() - started)
-                except Exception as error:  # the day fails, the backfill goes on
-                    logger.error("backfill: %s %s failed: %s", day, pipeline, error)
-                    outcome = DayRun(
-                        day, pipeline, False, time.perf_counter() - started, str(error)
-                    )
-                results.append(outcome)
-                progress.advance(task)
+    steps = [(day, pipeline) for day in days for pipeline in pipelines]
+    for day, pipeline in progress.track(
+        steps, "backfill", label=lambda step: f"{step[0]} {step[1]}", stream=console.file
+    ):
+        started = time.perf_counter()
+        try:
+            runner(project_path, pipeline, day, env, params or {})
+            outcome = DayRun(day, pipeline, True, time.perf_counter() - started)
+        except Exception as error:  # the day fails, the backfill goes on
+            logger.error("backfill: %s %s failed: %s", day, pipeline, error)
+            outcome = DayRun(day, pipeline, False, time.perf_counter() - started, str(error))
+        results.append(outcome)
     console.print(summary_table(results))
     return results
 
