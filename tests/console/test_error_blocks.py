@@ -8,14 +8,16 @@ under the full-detail switch (conf/logging_verbose.yml), which adds the tracebac
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
-from tests.conftest import KEDRO, copy_project, kedro_child_env
+from tests.conftest import KEDRO, PROJECT_ROOT, copy_project, kedro_child_env
 from user_score.reliability.locks import LOCK_DIR_ENV, lock_file_for
 
 pytestmark = pytest.mark.slow
@@ -143,6 +145,37 @@ def test_an_unreachable_store_is_one_block(project):
     )
     assert "the storage could not be accessed" in text and "127.0.0.1:9" in text
     assert TRACEBACK not in text
+
+
+def test_a_monitoring_alert_is_one_block_naming_the_report(demo_run_project, tmp_path):
+    """A drifted run_date (a platform the model never saw) with fail_on=critical.
+
+    The finished demo run's copy re-simulates run_date only, with drift, then
+    scores and monitors it: the status is RED and the run fails after saving
+    the report, with one block that names it.
+    """
+    project = tmp_path / "project"
+    shutil.copytree(demo_run_project, project)
+    day = "2021-03-01"
+    params = (
+        f"run_date={day},fail_on=critical,simulation.days=1,"
+        f"simulation.drift.start_date={day},simulation.drift.new_platforms=VR1,"
+        "simulation.drift.new_platform_rate=0.5"
+    )
+    output = kedro(project, "--pipelines", "simulation,scoring,monitoring", "--params", params)
+    text = block(output)
+    report = project / f"data/08_reporting/monitoring/dt={day}/monitoring_report.html"
+    status = json.loads((report.parent / "monitoring_status.json").read_text())
+    assert status["status"] == "RED" and report.is_file()  # the evidence is saved first
+    assert text.startswith("RUN FAILED: monitoring status reached fail_on")
+    shown = report.relative_to(project)  # relative to where `kedro run` was started
+    assert "dataset : monitoring_report" in text and f"path    : {shown}" in text
+    assert f"why     : monitoring status RED for {day} (fail_on=critical)" in text
+    assert f"recommended action: {status['recommended_action']}" in text
+    assert "platform" in text  # the reason
+    assert f"to do   : read the report ({shown})" in text and "docs/runbook.md" in text
+    assert (PROJECT_ROOT / "docs" / "runbook.md").is_file()
+    assert TRACEBACK not in output and "direct cause of the following exception" not in output
 
 
 def test_the_default_console_shows_the_block_and_the_switch_adds_the_traceback(project):

@@ -191,7 +191,7 @@ def _alert(error: MonitoringAlert, errors: list[BaseException]) -> ErrorBlock:
         path=report,
         why=str(error).split(" The report was saved")[0],
         todo=f"read the report{f' ({report})' if report else ''} and follow the "
-        "recommended action (docs/monitoring.md).",
+        "recommended action (docs/runbook.md).",
     )
 
 
