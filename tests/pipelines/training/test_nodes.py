@@ -161,6 +161,13 @@ def test_charts_and_model_card_use_the_runs_numbers(run, demo_model_input):
     assert list(plot_feature_drivers(run["drivers"]).data[0].y)[-1] == "meta_score"
     comparison = plot_protocol_comparison(run["metrics"])
     assert len(comparison.data) == len(PROTOCOL_LABELS)
+    scores = run["metrics"]["selection"]["scores"]
+    candidates = [name.removesuffix(" *") for name in comparison.data[0].x]
+    assert candidates == sorted(candidates, key=lambda name: scores[name]["score"])
+    for chart in (figure, residuals, plot_feature_drivers(run["drivers"]), comparison):
+        layout = chart.layout.to_plotly_json()
+        axes = [layout[key] for key in layout if key.startswith(("xaxis", "yaxis"))]
+        assert len(axes) >= 2 and all(axis["title"]["text"] for axis in axes), layout["title"]
     card = render_model_card(run["metrics"], run["drivers"], demo_model_input)
     metrics, chosen = run["metrics"], run["metrics"]["chosen_model"]
     assert metrics["model_version"] in card

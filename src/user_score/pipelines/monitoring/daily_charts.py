@@ -42,6 +42,8 @@ def daily_drift_chart(drift_by_day: pd.DataFrame) -> go.Figure:
     figure.update_layout(
         title="Drift per feature per day (PSI; amber = warning, red = critical at that day's "
         "row count)",
+        xaxis_title="scoring day",
+        yaxis_title="feature",
         height=max(360, 24 * len(order) + 140),
         margin={"l": 200},
     )
@@ -89,7 +91,8 @@ def daily_performance_chart(performance_by_day: pd.DataFrame) -> go.Figure:
         )
     figure.update_layout(
         title="MAE per scoring day (shaded: the window; realised MAE once labels arrive)",
-        yaxis_title="MAE",
+        xaxis_title="scoring day",
+        yaxis_title="MAE (user-score points)",
         height=420,
         hovermode="x unified",
     )

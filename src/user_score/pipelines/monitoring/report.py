@@ -63,6 +63,7 @@ def psi_chart(drift_report: pd.DataFrame, params: MonitoringParams) -> go.Figure
     figure.update_layout(
         title=f"PSI against the training reference ({drift_report['run_date'].iloc[0]})",
         xaxis_title="PSI",
+        yaxis_title="feature (largest PSI on top)",
         height=max(320, 22 * len(report) + 120),
         margin={"l": 200},
     )
@@ -103,7 +104,8 @@ def distribution_chart(
         barmode="group",
         height=260 * len(names) + 80,
     )
-    figure.update_yaxes(tickformat=".0%")
+    figure.update_xaxes(title_text="bucket", title_standoff=4)
+    figure.update_yaxes(tickformat=".0%", title_text="share of rows")
     return figure
 
 
@@ -188,6 +190,9 @@ def history_chart(history: pd.DataFrame) -> go.Figure:
         figure.add_trace(
             go.Scatter(x=dates, y=history[column], mode="lines+markers", name=name), row=2, col=1
         )
+    figure.update_xaxes(title_text="run_date", row=2, col=1)
+    figure.update_yaxes(title_text="PSI", row=1, col=1)
+    figure.update_yaxes(title_text="MAE", row=2, col=1)
     figure.update_layout(title="Monitoring history", height=560)
     return figure
 

@@ -59,14 +59,18 @@ def plot_residuals(oof_predictions: pd.DataFrame, training_rows: pd.DataFrame) -
     figure = make_subplots(rows=1, cols=2, subplot_titles=("by release year", "by platform"))
     figure.add_trace(go.Box(x=frame["year"], y=frame["residual"], name="year"), row=1, col=1)
     figure.add_trace(go.Box(x=frame["platform"], y=frame["residual"], name="platform"), 1, 2)
-    figure.update_xaxes(categoryorder="array", categoryarray=years, row=1, col=1)
-    figure.update_xaxes(categoryorder="array", categoryarray=platforms, row=1, col=2)
+    figure.update_xaxes(
+        title_text="release year", categoryorder="array", categoryarray=years, row=1, col=1
+    )
+    figure.update_xaxes(
+        title_text="platform", categoryorder="array", categoryarray=platforms, row=1, col=2
+    )
     figure.update_layout(
         title="Out-of-fold residuals (actual - predicted)",
         showlegend=False,
         template="plotly_white",
     )
-    figure.update_yaxes(title_text="residual", row=1, col=1)
+    figure.update_yaxes(title_text="residual (user-score points)")
     return figure
 
 
@@ -86,17 +90,27 @@ def plot_feature_drivers(feature_drivers: pd.DataFrame) -> go.Figure:
     figure.update_layout(
         title="What drives the predicted user score (mean |contribution|, points)",
         xaxis_title="mean absolute contribution to the prediction (user-score points)",
+        yaxis_title="input feature (largest at the top)",
         template="plotly_white",
     )
     return figure
 
 
 def plot_protocol_comparison(training_metrics: dict[str, Any]) -> go.Figure:
-    """MAE of every candidate under every protocol (lower is better; the chosen one marked)."""
+    """MAE of every candidate under every protocol (lower is better; the chosen one marked).
+
+    Candidates are sorted by their selection score (mean MAE over the selection
+    protocols), best first; one without a score goes last.
+    """
     chosen = training_metrics["chosen_model"]
+    scores = training_metrics.get("selection", {}).get("scores", {})
+
+    def rank(name: str) -> tuple[float, str]:
+        return (scores.get(name, {}).get("score", float("inf")), name)
+
     figure = go.Figure()
     for protocol, result in training_metrics["protocols"].items():
-        names = list(result["candidates"])
+        names = sorted(result["candidates"], key=rank)
         figure.add_trace(
             go.Bar(
                 name=f"({PROTOCOL_LABELS[protocol]}) {protocol}",
@@ -108,6 +122,7 @@ def plot_protocol_comparison(training_metrics: dict[str, Any]) -> go.Figure:
     figure.update_layout(
         barmode="group",
         title=f"MAE per candidate and protocol (* = chosen: {chosen})",
+        xaxis_title="candidate (best selection score first)",
         yaxis_title="MAE (user-score points)",
         template="plotly_white",
     )
