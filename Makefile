@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 
 .PHONY: install install-dev run test lint format demo-data contract-docs viz viz-build clean-data
 .PHONY: s3-demo
-.PHONY: browser-deps
+.PHONY: browser-deps doc-images
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,9 @@ browser-deps:  ## install Debian chromium + chromium-driver when missing (root o
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; \
 	else echo "browser-deps: $(CHROMEDRIVER) missing and not root: the browser tests will skip"; fi
+
+# The README's pictures (docs/img): the kedro-viz flowchart, the monitoring report and
+# the training charts of a default run on the demo data, drawn by headless Chromium.
+# Without USER_SCORE_WRITE_DOC_IMAGES=1 the same tests write to test-artifacts/ only.
+doc-images: install-dev browser-deps  ## regenerate docs/img (README pictures) with headless Chromium
+	USER_SCORE_WRITE_DOC_IMAGES=1 $(BIN)/pytest tests/viz/test_doc_images.py -m browser -q -p no:cacheprovider

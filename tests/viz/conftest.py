@@ -2,6 +2,7 @@
 127.0.0.1, and a hermetic headless Chromium (Debian ``chromium`` + ``chromium-driver``,
 installed by ``make browser-deps``)."""
 
+import contextlib
 import functools
 import http.server
 import json
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PROJECT_ROOT, kedro_child_env
+from tests.viz.doc_images import writing_doc_images
 from tests.viz.registry import registered_pipelines
 
 ARTIFACT_DIR = PROJECT_ROOT / "test-artifacts" / "viz"
@@ -73,21 +75,30 @@ def api_main(viz_build: Path) -> dict[str, Any]:
     return json.loads((viz_build / "api" / "main").read_text())
 
 
-@pytest.fixture(scope="session")
-def base_url(viz_build: Path) -> Iterator[str]:
-    """The static site on a free port of 127.0.0.1."""
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """``folder`` over HTTP on a free port of 127.0.0.1: its URL."""
 
     class QuietHandler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
             pass
 
-    handler = functools.partial(QuietHandler, directory=str(viz_build))
+    handler = functools.partial(QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(viz_build: Path) -> Iterator[str]:
+    """The static site on a free port of 127.0.0.1."""
+    with serve_folder(viz_build) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +107,7 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     missing = [path for path in (CHROME_BIN, CHROMEDRIVER) if not os.path.exists(path)]
     if missing:
         message = f"{missing} missing: run `make browser-deps` (Debian chromium + chromium-driver)"
-        if os.environ.get("CI"):
+        if os.environ.get("CI") or writing_doc_images():  # `make doc-images` must draw
             pytest.fail(message)
         pytest.skip(message)
     from selenium import webdriver
