@@ -40,7 +40,7 @@ from kedro.io.core import AbstractDataset, DatasetError, get_protocol_and_path
 
 from .field_count_csv import FieldCountCSVDataset
 
-#: Default block size: ~64 MB of CSV is ~300,000 batch rows, one partition.
+#: Default block size (Dask's blocks of one file are equal, between this and twice this).
 DEFAULT_BLOCKSIZE = "64MB"
 
 
