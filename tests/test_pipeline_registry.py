@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from kedro.framework.project import configure_project
 
-from user_score.pipeline_registry import register_pipelines
+from user_score.pipeline_registry import NOT_IN_DEFAULT, register_pipelines
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +62,17 @@ def test_monitoring_lists_the_partitions_scoring_and_simulation_write(pipelines)
     # Nothing else stands between the pipelines: no pass-through (hand-over) nodes.
     default = pipelines["__default__"]
     assert len(default.nodes) == sum(
-        len(pipeline.nodes) for name, pipeline in pipelines.items() if name != "__default__"
+        len(pipeline.nodes)
+        for name, pipeline in pipelines.items()
+        if name != "__default__" and name not in NOT_IN_DEFAULT
     )
+
+
+def test_scoring_dask_is_registered_but_not_in_the_default_run(pipelines):
+    """It writes what scoring writes: both in one run would be two producers of a dataset."""
+    assert "scoring_dask" in pipelines and "scoring_dask" in NOT_IN_DEFAULT
+    assert not set(pipelines["scoring_dask"].nodes) & set(pipelines["__default__"].nodes)
+    assert set(pipelines["scoring_dask"].all_outputs()) <= set(pipelines["scoring"].all_outputs())
 
 
 def test_monitoring_alone_reads_only_files(pipelines):

@@ -7,6 +7,9 @@ from kedro.pipeline import Pipeline
 
 from user_score.pipelines.monitoring import create_reference_pipeline
 
+#: Pipelines run on their own only: ``scoring_dask`` is ``scoring`` on a Dask cluster.
+NOT_IN_DEFAULT = frozenset({"scoring_dask"})
+
 
 def register_pipelines() -> dict[str, Pipeline]:
     """Register the project's pipelines.
@@ -17,7 +20,9 @@ def register_pipelines() -> dict[str, Pipeline]:
     saves the model and what monitoring compares against (``reference_profile``,
     ``performance_estimator``).
 
-    ``__default__`` is the whole loop, offline on the demo data. Kedro orders
+    ``__default__`` is the whole loop, offline on the demo data (without
+    ``scoring_dask``, the same day's scoring on a Dask cluster: it writes what
+    ``scoring`` writes; ``kedro run --env dask --pipelines scoring_dask``). Kedro orders
     nodes only by the datasets they share, and every step hands the next one a
     dataset: data_engineering -> training (``model_input_table``), training ->
     scoring (``model``), simulation -> scoring (``batch_input``, run_date's
@@ -33,7 +38,10 @@ def register_pipelines() -> dict[str, Pipeline]:
     found = _find_pipelines()
     if "training" in found:
         found["training"] += create_reference_pipeline()
-    found["__default__"] = sum(found.values(), Pipeline([]))
+    found["__default__"] = sum(
+        (pipeline for name, pipeline in found.items() if name not in NOT_IN_DEFAULT),
+        Pipeline([]),
+    )
     return found
 
 

@@ -1,0 +1,253 @@
+"""The node of ``scoring_dask``: one day scored partition by partition on a Dask cluster.
+
+The day (``batch_input`` of the ``dask`` environment: a ``dask.dataframe``,
+one partition per block of the file) is scored by the ``scoring`` pipeline's
+own node functions, run on the workers partition by partition
+(:func:`score_partition`): ``validate_batch_input`` -> ``build_scoring_features``
+-> ``predict_batch`` -> ``build_scoring_quarantine``. What a partition alone
+cannot know comes from the whole day first:
+
+* ``source_row`` (the row's place in the file): each partition's first row
+  number, from the partition lengths;
+* ``id: unique`` (an id that occurs twice anywhere in the day quarantines every
+  copy): the day's duplicated ids, counted by Dask across partitions, are
+  sent to every worker;
+* the day's ``meta_score_scale_suspect`` rule: merged from per-partition facts.
+
+The model artifact is sent to each worker once (``client.scatter(...,
+broadcast=True)``); each partition's task uses the worker's copy.
+
+The outputs are gathered in file order and returned as the same pandas
+frames the ``scoring`` pipeline returns, so they are written by the same
+catalog entries, to the same files (``predictions@csv``,
+``scored_features@parquet``, ``scoring_quarantine``, ``scoring_summary``), and
+monitoring reads them unchanged. The driver therefore holds the day's
+outputs (not its input, nor the model's working memory).
+
+``dask`` and ``distributed`` are imported only when the node runs: the default
+install has neither (``pip install "user_score[dask]"``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+
+from user_score.contracts import BatchInput
+from user_score.contracts.checks import FIELD_COUNT_RULE, is_ten_point_scale
+from user_score.params import RunDate
+from user_score.pipelines.scoring.nodes import (
+    build_scoring_features,
+    build_scoring_quarantine,
+    predict_batch,
+    summarise_scoring,
+    validate_batch_input,
+)
+from user_score.pipelines.scoring.params import ScoringParams
+
+from .params import DaskParams
+
+logger = logging.getLogger(__name__)
+
+#: The row contract's reason for an id found more than once in the day.
+ID_UNIQUE = "id: unique"
+
+
+@contextmanager
+def dask_client(params: DaskParams) -> Iterator[Any]:
+    """A ``distributed.Client``: to ``scheduler_address``, else the current one, else a
+    ``LocalCluster`` of ``n_workers`` (closed again when the day is scored)."""
+    from distributed import Client, LocalCluster, default_client
+
+    if params.scheduler_address:
+        with Client(params.scheduler_address) as client:
+            yield client
+        return
+    try:
+        current = default_client()
+    except ValueError:
+        current = None
+    if current is not None:
+        yield current
+        return
+    with (
+        LocalCluster(
+            n_workers=params.n_workers,
+            threads_per_worker=params.threads_per_worker,
+            processes=params.processes,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def score_day_on_dask(
+    batch_input: Any,
+    model: Any,
+    run_date: RunDate,
+    params: ScoringParams,
+    dask_params: DaskParams,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Score one day held as a ``dask.dataframe`` on a Dask cluster.
+
+    Args:
+        batch_input: The day, every column as text, one partition per block
+            (``user_score.datasets.dask_csv.FieldCountDaskCSVDataset``).
+        model: The ``model`` artifact.
+        run_date: ``params:run_date``.
+        params: ``params:scoring`` (``chunk_size`` rows per model call in a partition).
+        dask_params: ``params:scoring_dask`` (the cluster).
+
+    Returns:
+        ``(predictions, scored_features, scoring_quarantine, scoring_summary)``,
+        equal to what the ``scoring`` pipeline writes for the same file.
+
+    Raises:
+        TypeError: If ``batch_input`` is not a Dask DataFrame (run with ``--env dask``).
+        ValueError: As ``summarise_scoring`` (a row lost or an id scored twice).
+    """
+    import dask.dataframe as dd
+
+    if not isinstance(batch_input, dd.DataFrame):
+        raise TypeError(
+            f"scoring_dask needs batch_input as a dask DataFrame, not a "
+            f"{type(batch_input).__name__}: run it with the dask environment "
+            "(kedro run --env dask --pipelines scoring_dask)."
+        )
+    with dask_client(dask_params) as client:
+        logger.info("scoring %s on %s in %d partitions", run_date, client, batch_input.npartitions)
+        parts = client.compute(batch_input.to_delayed())  # the day, held by the workers
+        lengths = client.gather(client.map(len, parts))
+        day = dd.from_delayed(parts, meta=batch_input._meta, verify_meta=False)
+        duplicated = _duplicated_ids(day)
+        shared_model, shared_ids = client.scatter([model, duplicated], broadcast=True, hash=False)
+        offsets = [0]
+        for length in lengths[:-1]:
+            offsets.append(offsets[-1] + length)
+        scored = [
+            client.submit(
+                score_partition,
+                part,
+                offset,
+                shared_ids,
+                shared_model,
+                run_date,
+                params,
+            )
+            for part, offset in zip(parts, offsets, strict=True)
+        ]
+        results = [future.result() for future in scored]
+    return _assemble(results, model, run_date, params)
+
+
+def _duplicated_ids(day: Any) -> pd.Index:
+    """The ids found more than once in the whole day (counted across partitions)."""
+    counts = day["id"].dropna().value_counts(split_out=max(1, day.npartitions // 8))
+    return pd.Index(counts[counts > 1].index.compute(), dtype=object)
+
+
+def score_partition(
+    part: pd.DataFrame,
+    offset: int,
+    duplicated_ids: pd.Index,
+    model: Any,
+    run_date: RunDate,
+    params: ScoringParams,
+) -> dict[str, Any]:
+    """One partition through the ``scoring`` node functions (runs on a worker).
+
+    Args:
+        part: The partition's rows, as ``batch_input`` loads them.
+        offset: The file row number of its first row.
+        duplicated_ids: Ids found more than once in the whole day.
+        model, run_date, params: As the ``scoring`` nodes take them.
+
+    Returns:
+        The partition's ``predictions``, ``scored_features``, ``quarantine``, and
+        the facts the day's summary merges (``rows_in``, ``ignored_columns``,
+        ``meta_numbers``, ``meta_ten_point``, ``unseen_categories``).
+    """
+    BatchInput.validate(part, lazy=True)  # the file contract (column rules) on these rows
+    valid, rejected, intake = validate_batch_input(part, run_date)
+    valid, rejected = _quarantine_day_duplicates(valid, rejected, duplicated_ids)
+    valid["source_row"] += offset
+    rejected["source_row"] += offset
+    features = build_scoring_features(valid)
+    predictions, scored_features, report = predict_batch(features, model, run_date, params)
+    meta = pd.to_numeric(part["meta_score"].dropna(), errors="coerce").dropna()
+    return {
+        "predictions": predictions,
+        "scored_features": scored_features,
+        "quarantine": build_scoring_quarantine(rejected, report),
+        "rows_in": intake["rows_in"],
+        "ignored_columns": intake["ignored_columns"],
+        "meta_numbers": len(meta),
+        "meta_ten_point": is_ten_point_scale(part["meta_score"]),
+        "unseen_categories": report["unseen_categories"],
+    }
+
+
+def _quarantine_day_duplicates(
+    valid: pd.DataFrame, rejected: pd.DataFrame, duplicated_ids: pd.Index
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply ``id: unique`` across the day to one partition's split.
+
+    A valid row whose id occurs elsewhere in the day is rejected with
+    ``id: unique``; a rejected one gets ``id: unique`` added to its reasons
+    (sorted, ``'; '``-joined, as the row contract writes them), unless its
+    reason is the structural ``row: field_count``, which stands alone.
+    """
+    move = valid["id"].isin(duplicated_ids).to_numpy()
+    moved = valid.loc[move].reindex(columns=rejected.columns).astype(rejected.dtypes.to_dict())
+    moved["reason"] = ID_UNIQUE
+    flagged = rejected["id"].isin(duplicated_ids) & rejected["reason"].ne(FIELD_COUNT_RULE)
+    rejected = rejected.copy()
+    rejected.loc[flagged, "reason"] = [
+        "; ".join(sorted({*reason.split("; "), ID_UNIQUE}))
+        for reason in rejected.loc[flagged, "reason"]
+    ]
+    if move.any():
+        parts = [frame for frame in (rejected, moved) if len(frame)]
+        rejected = pd.concat(parts).sort_values("source_row", kind="stable")
+    return valid.loc[~move].copy(), rejected
+
+
+def _assemble(
+    results: list[dict[str, Any]], model: Any, run_date: RunDate, params: ScoringParams
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """The day's outputs from its partitions' (in file order), through ``summarise_scoring``."""
+    predictions = _concat([result["predictions"] for result in results])
+    scored_features = _concat([result["scored_features"] for result in results])
+    quarantine = _concat([result["quarantine"] for result in results])
+    unseen: dict[str, int] = {}
+    for result in results:
+        for column, count in result["unseen_categories"].items():
+            unseen[column] = unseen.get(column, 0) + int(count)
+    with_numbers = [result for result in results if result["meta_numbers"]]
+    intake = {
+        "run_date": run_date.iso,
+        "rows_in": sum(result["rows_in"] for result in results),
+        "ignored_columns": results[0]["ignored_columns"] if results else [],
+        "meta_score_scale_suspect": bool(with_numbers)
+        and all(result["meta_ten_point"] for result in with_numbers),
+    }
+    report = {
+        "model_version": str(model.model_version),
+        "unseen_categories": unseen,
+        "rows_scored": len(predictions),
+        "ids_scored_twice": int(predictions["id"].duplicated().sum()),
+    }
+    summary = summarise_scoring(intake, quarantine, report)
+    logger.info("scored %s on Dask: %d partitions", run_date, len(results))
+    return predictions, scored_features, quarantine, summary
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Partitions' frames in order; empty ones only count when all are (their dtypes)."""
+    filled = [frame for frame in frames if len(frame)] or frames[:1]
+    return pd.concat(filled, ignore_index=True)
