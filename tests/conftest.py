@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from filelock import FileLock
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -139,16 +140,72 @@ def data_files(project_path: Path) -> list[str]:
     )
 
 
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A directory ``build`` fills once per test run, shared by every xdist worker.
+
+    The first worker to ask builds it under a file lock in the run's common
+    temporary directory; the others wait and reuse it (read-only, like a
+    session fixture). Without xdist this is a plain session-scoped build.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # pytest-of-<user>/pytest-<n>/, common to the workers
+    target = root / f"shared-{name}"
+    with FileLock(str(root / f"shared-{name}.lock")):
+        if not (target / ".built").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            build(target)
+            (target / ".built").touch()
+    return target
+
+
 @pytest.fixture(scope="session")
 def demo_run_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copy in which the default pipeline (``kedro run``) ran once on the demo data.
 
     Shared, read-mostly, by tests that inspect a finished run (tests/viz,
-    tests/notebooks) so the suite pays for one default run only.
+    tests/notebooks, backfill, quality) so the suite pays for one default run
+    only, across xdist workers too (:func:`built_once`).
     ``USER_SCORE_TEST_DEMO_RUN=<finished project copy>`` reuses one while iterating.
     """
     if os.environ.get("USER_SCORE_TEST_DEMO_RUN"):
         return Path(os.environ["USER_SCORE_TEST_DEMO_RUN"])
-    project = copy_project(tmp_path_factory.mktemp("demo_run") / "project")
-    run_session(project)
-    return project
+
+    def build(target: Path) -> None:
+        run_session(copy_project(target / "project"))
+
+    return built_once(tmp_path_factory, "demo_run", build) / "project"
+
+
+# --------------------------------------------------------------------------- xdist scheduling
+#: Tests sharing one server or browser per worker run on one worker, as one group.
+_RESOURCE_GROUPS = ("s3", "browser")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group and order the tests for ``pytest -n auto --dist loadgroup`` (``make test``).
+
+    Every test gets an ``xdist_group``: its resource (``s3``: one SeaweedFS and
+    its trained prefix per worker; ``browser``: one Chromium and one ``kedro viz``
+    server) or else its module, so module fixtures are built once. Groups with
+    slow tests go first (the s3 group before all), so the longest work starts
+    while the short tests fill the other worker. Without xdist nothing changes
+    but the order.
+    """
+    groups: dict[pytest.Item, str] = {}
+    for item in items:
+        explicit = [mark.args[0] for mark in item.iter_markers("xdist_group") if mark.args]
+        resource = [name for name in _RESOURCE_GROUPS if item.get_closest_marker(name)]
+        groups[item] = (explicit or resource or [item.nodeid.split("::")[0]])[0]
+        if not explicit:
+            item.add_marker(pytest.mark.xdist_group(groups[item]))
+    slow = {groups[item] for item in items if item.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> int:
+        group = groups[item]
+        return 0 if group in _RESOURCE_GROUPS else 1 if group in slow else 2
+
+    items.sort(key=rank)
