@@ -180,32 +180,69 @@ def demo_run_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # --------------------------------------------------------------------------- xdist scheduling
-#: Tests sharing one server or browser per worker run on one worker, as one group.
-_RESOURCE_GROUPS = ("s3", "browser")
+#: Modules sharing one server or browser per worker: each set runs on one worker.
+RESOURCE_GROUPS = {
+    "s3": (
+        "tests/s3/",
+        "tests/reliability/test_atomic_s3.py",
+        "tests/notebooks/test_notebooks_s3.py",
+    ),
+    "browser": ("tests/viz/test_viz_browser.py",),
+}
+
+
+def xdist_unit(nodeid: str) -> str:
+    """The xdist work unit of a test: its resource group, or else its module."""
+    module = nodeid.split("::", maxsplit=1)[0]
+    for group, prefixes in RESOURCE_GROUPS.items():
+        if module.startswith(prefixes):
+            return group
+    return module
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group and order the tests for ``pytest -n auto --dist loadgroup`` (``make test``).
+    """Check the resource groups and put the slow work first.
 
-    Every test gets an ``xdist_group``: its resource (``s3``: one SeaweedFS and
-    its trained prefix per worker; ``browser``: one Chromium and one ``kedro viz``
-    server) or else its module, so module fixtures are built once. Groups with
-    slow tests go first (the s3 group before all), so the longest work starts
-    while the short tests fill the other worker. Without xdist nothing changes
-    but the order.
+    A test marked ``s3`` or ``browser`` outside :data:`RESOURCE_GROUPS` would
+    start its own server or browser on any worker: collection stops naming it.
+    Groups holding a ``slow`` test go first (the resource groups before all), so
+    under ``make test`` the longest work starts while short tests fill the other
+    workers. Without xdist nothing changes but the order.
     """
-    groups: dict[pytest.Item, str] = {}
-    for item in items:
-        explicit = [mark.args[0] for mark in item.iter_markers("xdist_group") if mark.args]
-        resource = [name for name in _RESOURCE_GROUPS if item.get_closest_marker(name)]
-        groups[item] = (explicit or resource or [item.nodeid.split("::")[0]])[0]
-        if not explicit:
-            item.add_marker(pytest.mark.xdist_group(groups[item]))
-    slow = {groups[item] for item in items if item.get_closest_marker("slow")}
+    stray = sorted(
+        {
+            item.nodeid.split("::")[0]
+            for item in items
+            for group in RESOURCE_GROUPS
+            if item.get_closest_marker(group) and xdist_unit(item.nodeid) != group
+        }
+    )
+    if stray:
+        raise pytest.UsageError(f"add {stray} to RESOURCE_GROUPS in tests/conftest.py")
+    slow = {xdist_unit(item.nodeid) for item in items if item.get_closest_marker("slow")}
 
     def rank(item: pytest.Item) -> int:
-        group = groups[item]
-        return 0 if group in _RESOURCE_GROUPS else 1 if group in slow else 2
+        group = xdist_unit(item.nodeid)
+        return 0 if group in RESOURCE_GROUPS else 1 if group in slow else 2
 
     items.sort(key=rank)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` (``make test``): one work unit per :func:`xdist_unit`.
+
+    xdist's own loadgroup reads ``xdist_group`` marks through a node-id suffix
+    that pytest 9.2 no longer keeps (pytest-dev/pytest-xdist#1386), so the
+    grouping is done here, where the scheduler splits node ids into units.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_unit(nodeid)
+
+    return GroupScheduling(config, log)
