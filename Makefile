@@ -27,10 +27,13 @@ install-dev: $(BIN)/python  ## install the project with the dev extra
 run: install  ## run the default pipeline on the embedded demo data
 	$(if $(VERBOSE),KEDRO_LOGGING_CONFIG=conf/logging_verbose.yml )$(BIN)/kedro run $(KEDRO_ARGS)
 
-test: install-dev browser-deps  ## lint, then the whole test suite
+# TEST_WORKERS=0: one process (pytest's own order); `pytest -m "not slow"` etc. for
+# the inner loop (markers: slow, s3, browser, real_data).
+TEST_WORKERS ?= auto
+test: install-dev browser-deps  ## lint, then the whole test suite on every core
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 lint:
 	$(BIN)/ruff check .

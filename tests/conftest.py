@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from filelock import FileLock
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -139,16 +140,109 @@ def data_files(project_path: Path) -> list[str]:
     )
 
 
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A directory ``build`` fills once per test run, shared by every xdist worker.
+
+    The first worker to ask builds it under a file lock in the run's common
+    temporary directory; the others wait and reuse it (read-only, like a
+    session fixture). Without xdist this is a plain session-scoped build.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # pytest-of-<user>/pytest-<n>/, common to the workers
+    target = root / f"shared-{name}"
+    with FileLock(str(root / f"shared-{name}.lock")):
+        if not (target / ".built").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            build(target)
+            (target / ".built").touch()
+    return target
+
+
 @pytest.fixture(scope="session")
 def demo_run_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copy in which the default pipeline (``kedro run``) ran once on the demo data.
 
     Shared, read-mostly, by tests that inspect a finished run (tests/viz,
-    tests/notebooks) so the suite pays for one default run only.
+    tests/notebooks, backfill, quality) so the suite pays for one default run
+    only, across xdist workers too (:func:`built_once`).
     ``USER_SCORE_TEST_DEMO_RUN=<finished project copy>`` reuses one while iterating.
     """
     if os.environ.get("USER_SCORE_TEST_DEMO_RUN"):
         return Path(os.environ["USER_SCORE_TEST_DEMO_RUN"])
-    project = copy_project(tmp_path_factory.mktemp("demo_run") / "project")
-    run_session(project)
-    return project
+
+    def build(target: Path) -> None:
+        run_session(copy_project(target / "project"))
+
+    return built_once(tmp_path_factory, "demo_run", build) / "project"
+
+
+# --------------------------------------------------------------------------- xdist scheduling
+#: Modules sharing one server or browser per worker: each set runs on one worker.
+RESOURCE_GROUPS = {
+    "s3": (
+        "tests/s3/",
+        "tests/reliability/test_atomic_s3.py",
+        "tests/notebooks/test_notebooks_s3.py",
+    ),
+    "browser": ("tests/viz/test_viz_browser.py",),
+}
+
+
+def xdist_unit(nodeid: str) -> str:
+    """The xdist work unit of a test: its resource group, or else its module."""
+    module = nodeid.split("::", maxsplit=1)[0]
+    for group, prefixes in RESOURCE_GROUPS.items():
+        if module.startswith(prefixes):
+            return group
+    return module
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Check the resource groups and put the slow work first.
+
+    A test marked ``s3`` or ``browser`` outside :data:`RESOURCE_GROUPS` would
+    start its own server or browser on any worker: collection stops naming it.
+    Groups holding a ``slow`` test go first (the resource groups before all), so
+    under ``make test`` the longest work starts while short tests fill the other
+    workers. Without xdist nothing changes but the order.
+    """
+    stray = sorted(
+        {
+            item.nodeid.split("::")[0]
+            for item in items
+            for group in RESOURCE_GROUPS
+            if item.get_closest_marker(group) and xdist_unit(item.nodeid) != group
+        }
+    )
+    if stray:
+        raise pytest.UsageError(f"add {stray} to RESOURCE_GROUPS in tests/conftest.py")
+    slow = {xdist_unit(item.nodeid) for item in items if item.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> int:
+        group = xdist_unit(item.nodeid)
+        return 0 if group in RESOURCE_GROUPS else 1 if group in slow else 2
+
+    items.sort(key=rank)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` (``make test``): one work unit per :func:`xdist_unit`.
+
+    xdist's own loadgroup reads ``xdist_group`` marks through a node-id suffix
+    that pytest 9.2 no longer keeps (pytest-dev/pytest-xdist#1386), so the
+    grouping is done here, where the scheduler splits node ids into units.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_unit(nodeid)
+
+    return GroupScheduling(config, log)

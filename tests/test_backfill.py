@@ -14,7 +14,11 @@ import pytest
 from tests.conftest import run_session
 from user_score.backfill import backfill, days_between, parse_params
 
-DAYS = days_between("2021-03-01", "2021-03-21")
+#: Ten days: labels arrive 7-14 days after a batch day, so the last days'
+#: monitoring runs measure performance on the first days' labels.
+DAYS = days_between("2021-03-12", "2021-03-21")
+#: The day the demo's default run scored (conf/base/globals.yml default_run_date).
+DEMO_DAY = "2021-03-01"
 PIPELINES = ["scoring", "monitoring"]
 VOLATILE_KEY = re.compile(r"(seconds|elapsed|trained_at|created|timestamp|started|finished)", re.I)
 NORMALISE = [
@@ -74,7 +78,7 @@ def outputs(project: Path) -> dict[str, str | None]:
 
 @pytest.fixture(scope="module")
 def simulated_project(demo_run_project, tmp_path_factory) -> Path:
-    """The demo run's project with 21 days of simulated batches and labels."""
+    """The demo run's project with ten days of simulated batches and labels."""
     project = tmp_path_factory.mktemp("backfill") / "simulated"
     shutil.copytree(demo_run_project, project)
     run_session(project, "simulation", {"run_date": DAYS[-1], "simulation": {"days": len(DAYS)}})
@@ -82,7 +86,7 @@ def simulated_project(demo_run_project, tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_a_21_day_backfill_writes_the_files_of_21_single_day_runs(simulated_project, tmp_path):
+def test_a_ten_day_backfill_writes_the_files_of_ten_single_day_runs(simulated_project, tmp_path):
     single, backfilled = tmp_path / "single", tmp_path / "backfilled"
     shutil.copytree(simulated_project, single)
     shutil.copytree(simulated_project, backfilled)
@@ -97,7 +101,9 @@ def test_a_21_day_backfill_writes_the_files_of_21_single_day_runs(simulated_proj
     assert sorted(got) == sorted(expected)
     differ = [name for name in expected if expected[name] != got[name]]
     assert differ == []
-    assert sum(f"dt={day}/monitoring_status.json" in name for name in got for day in DAYS) == 21
+    assert sum(f"dt={day}/monitoring_status.json" in name for name in got for day in DAYS) == 10
+    last = backfilled / f"data/08_reporting/monitoring/dt={DAYS[-1]}/monitoring_status.json"
+    assert json.loads(last.read_text())["performance"]["state"] != "no_labels"
 
     # Idempotent: backfilling the last day again replaces its files with the same content.
     # (Rerunning an earlier day rewrites its report with the history known by then.)
@@ -109,10 +115,10 @@ def test_a_21_day_backfill_writes_the_files_of_21_single_day_runs(simulated_proj
 def test_a_failed_day_does_not_stop_the_backfill_or_leave_a_lock(simulated_project, tmp_path):
     project = tmp_path / "project"
     shutil.copytree(simulated_project, project)
-    results = backfill(project, ["2021-01-01", DAYS[0]], ["monitoring"])
+    results = backfill(project, ["2021-01-01", DEMO_DAY], ["monitoring"])
     assert [r.ok for r in results] == [False, True]  # no predictions for 2021-01-01
     assert "no predictions" in results[0].error
     status = json.loads(
-        (project / f"data/08_reporting/monitoring/dt={DAYS[0]}/monitoring_status.json").read_text()
+        (project / f"data/08_reporting/monitoring/dt={DEMO_DAY}/monitoring_status.json").read_text()
     )
-    assert status["run_date"] == DAYS[0]
+    assert status["run_date"] == DEMO_DAY

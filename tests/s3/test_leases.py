@@ -216,3 +216,26 @@ def test_concurrent_upserts_on_s3_keep_every_row(s3_server):
         filepath=filepath, key="run_date", credentials=_options(s3_server)
     ).load()
     assert len(history) == 24 and history["run_date"].is_unique
+
+
+def test_history_loads_while_another_run_replaces_it(s3_server, monkeypatch):
+    """A load is one request: an upsert landing while it reads cannot make it fail.
+
+    (Read through a file handle, the object's size and ETag come first and the
+    body after, with ``If-Match``: a replacement in between answered 412.)
+    """
+    filepath = f"s3://{s3_server.bucket}/race-{uuid.uuid4().hex[:8]}/monitoring_history.csv"
+    history = UpsertCSVDataset(filepath=filepath, key="run_date", credentials=_options(s3_server))
+    history.save(pd.DataFrame([{"run_date": "2021-03-01"}]))
+    fs, key = history._fs, filepath.removeprefix(f"s3://{s3_server.bucket}/")
+    info = fs._info
+
+    async def info_then_replaced(*args, **kwargs):
+        found = await info(*args, **kwargs)
+        s3_server.client().put_object(  # another host's upsert, between size and body
+            Bucket=s3_server.bucket, Key=key, Body=b"run_date\n2021-03-01\n2021-03-02\n"
+        )
+        return found
+
+    monkeypatch.setattr(fs, "_info", info_then_replaced)
+    assert list(history.load()["run_date"]) in (["2021-03-01"], ["2021-03-01", "2021-03-02"])

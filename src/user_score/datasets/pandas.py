@@ -14,12 +14,13 @@ import io
 from typing import Any
 
 import pandas as pd
+from fsspec.implementations.local import LocalFileSystem
 from kedro.io.core import DatasetError, get_filepath_str
 from kedro_datasets import pandas
 
 from user_score.datasets.fast_csv import csv_chunks
 from user_score.reliability.atomic_writes import AtomicWrites
-from user_score.reliability.conditional import update_object
+from user_score.reliability.conditional import get_object, update_object
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -95,7 +96,10 @@ class UpsertCSVDataset(CSVDataset):
     for the first row), repeated up to ``max_attempts`` times when another run
     wrote in between; on local files under an exclusive lock of the folder. So
     two runs saving different keys at the same time both keep their rows.
-    Stored cells are kept as text, byte for byte; ``load`` is ``CSVDataset``'s.
+    Stored cells are kept as text, byte for byte. On S3 ``load`` reads the
+    object in one request (a file handle's ranged reads carry ``If-Match`` and
+    fail with ``412`` when another run upserts in between); elsewhere it is
+    ``CSVDataset``'s.
 
     Example catalog entry::
 
@@ -129,6 +133,15 @@ class UpsertCSVDataset(CSVDataset):
             new = pd.concat([stored, new], ignore_index=True).fillna("")
         table = new.drop_duplicates(self._key, keep="last").sort_values(self._key, kind="stable")
         return table.to_csv(**{**self._save_args, "index": False}).encode("utf-8")
+
+    def load(self) -> pd.DataFrame:
+        if isinstance(self._fs, LocalFileSystem):
+            return super().load()
+        path = get_filepath_str(self._get_load_path(), self._protocol)
+        stored = get_object(self._fs, path)
+        if stored is None:
+            raise FileNotFoundError(path)
+        return pd.read_csv(io.BytesIO(stored.content), **self._load_args)
 
     def _save(self, data: pd.DataFrame) -> None:
         path = get_filepath_str(self._get_save_path(), self._protocol)
