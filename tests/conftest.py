@@ -187,7 +187,7 @@ RESOURCE_GROUPS = {
         "tests/reliability/test_atomic_s3.py",
         "tests/notebooks/test_notebooks_s3.py",
     ),
-    "browser": ("tests/viz/test_viz_browser.py",),
+    "browser": ("tests/viz/test_viz_browser.py", "tests/viz/test_doc_images.py"),
 }
 
 
