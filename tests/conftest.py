@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +39,21 @@ def kedro_child_env(extra: dict[str, str] | None = None, base: dict[str, str] | 
         "KEDRO_LOGGING_CONFIG": str(PLAIN_LOGGING),
         **(extra or {}),
     }
+
+
+def kedro_cli(
+    project: Path, *args: str, env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``kedro run ARGS`` in ``project`` as a child process, its output captured as text."""
+    return subprocess.run(
+        [KEDRO, "run", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -191,9 +207,13 @@ RESOURCE_GROUPS = {
 }
 
 
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", maxsplit=1)[0]
+
+
 def xdist_unit(nodeid: str) -> str:
     """The xdist work unit of a test: its resource group, or else its module."""
-    module = nodeid.split("::", maxsplit=1)[0]
+    module = _module(nodeid)
     for group, prefixes in RESOURCE_GROUPS.items():
         if module.startswith(prefixes):
             return group
@@ -212,7 +232,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """
     stray = sorted(
         {
-            item.nodeid.split("::")[0]
+            _module(item.nodeid)
             for item in items
             for group in RESOURCE_GROUPS
             if item.get_closest_marker(group) and xdist_unit(item.nodeid) != group

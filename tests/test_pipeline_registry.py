@@ -119,20 +119,10 @@ def test_a_pipeline_that_fails_to_import_fails_loudly(monkeypatch):
 
 def test_a_typo_gets_kedros_suggestion(tmp_path):
     """``kedro run --pipelines trainig``: Kedro's suggestion (one block), not an ImportError."""
-    import subprocess
-
-    from tests.conftest import KEDRO, copy_project, kedro_child_env
+    from tests.conftest import copy_project, kedro_child_env, kedro_cli
 
     project = copy_project(tmp_path / "project")
-    done = subprocess.run(
-        [KEDRO, "run", "--pipelines", "trainig"],
-        cwd=project,
-        env=kedro_child_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = kedro_cli(project, "--pipelines", "trainig", env=kedro_child_env())
     output = done.stdout + done.stderr
     assert done.returncode != 0
     assert "RUN FAILED: no pipeline named 'trainig'" in output

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 
-from tests.conftest import KEDRO, copy_project
+from tests.conftest import copy_project, kedro_cli
 
 pytestmark = pytest.mark.slow
 
@@ -15,15 +14,7 @@ pytestmark = pytest.mark.slow
 def test_a_run_prints_a_few_lines_and_ends_with_its_summary(tmp_path):
     project = copy_project(tmp_path / "project")
     env = {key: value for key, value in os.environ.items() if key != "KEDRO_LOGGING_CONFIG"}
-    done = subprocess.run(
-        [KEDRO, "run", "--pipelines", "data_engineering"],
-        cwd=project,
-        env={**env, "COLUMNS": "120"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = kedro_cli(project, "--pipelines", "data_engineering", env={**env, "COLUMNS": "120"})
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     lines = output.strip().splitlines()

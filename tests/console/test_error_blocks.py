@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
-from tests.conftest import KEDRO, PROJECT_ROOT, copy_project, kedro_child_env
+from tests.conftest import PROJECT_ROOT, copy_project, kedro_child_env, kedro_cli
 from user_score.reliability.locks import LOCK_DIR_ENV, lock_file_for
 
 pytestmark = pytest.mark.slow
@@ -31,15 +30,7 @@ def kedro(project: Path, *args: str, plain: bool = True, **env: str) -> str:
     """Run ``kedro run ARGS`` in ``project``; its exit code must be 1; its output."""
     base = {key: value for key, value in os.environ.items() if key != "KEDRO_LOGGING_CONFIG"}
     child_env = kedro_child_env(env, base) if plain else {**base, **env}
-    done = subprocess.run(
-        [KEDRO, "run", *args],
-        cwd=project,
-        env=child_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = kedro_cli(project, *args, env=child_env)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     return output

@@ -12,7 +12,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from tests.conftest import KEDRO, kedro_child_env
+from tests.conftest import kedro_child_env, kedro_cli
 from user_score.reliability.redaction import (
     REDACTED,
     SecretRedactingFilter,
@@ -89,15 +89,7 @@ def test_installed_filter_applies_to_every_handler(caplog):
 
 
 def _run(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [KEDRO, "run", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return kedro_cli(project, *args, env=env)
 
 
 @pytest.mark.slow

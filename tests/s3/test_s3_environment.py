@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.conftest import KEDRO, kedro_child_env, run_session
+from tests.conftest import kedro_child_env, kedro_cli, run_session
 from tests.s3.conftest import DefaultRun, S3Run, isolated_aws_env, make_s3_run, project_files
 from tools.local_s3 import LocalS3
 from user_score.catalog import ContractDataCatalog
@@ -62,14 +61,8 @@ def persisted_datasets(project: Path) -> tuple[dict[str, str], dict[str, Any]]:
 
 def run_cli(s3: S3Run, *args: str, env: dict[str, str] | None = None):
     environment = kedro_child_env({**s3.env, **(env or {})})
-    return subprocess.run(
-        [KEDRO, "run", "--env", "s3", *args],
-        cwd=s3.project,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT_S,
-        check=False,
+    return kedro_cli(
+        s3.project, "--env", "s3", *args, env=environment, timeout=SUBPROCESS_TIMEOUT_S
     )
 
 
