@@ -7,6 +7,8 @@ reasons.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -47,14 +49,14 @@ def row_failures(frame: pd.DataFrame, schema: type[pa.DataFrameModel]) -> pd.Ser
             pd.DataFrame({"index": row_level["index"].to_numpy(), "label": labels.to_numpy()})
             .drop_duplicates()
             .groupby("index", sort=False)["label"]
-            .agg(_reason)
+            .agg(join_reasons)
         )
         reasons.loc[per_row.index] = per_row.to_numpy()
     return reasons
 
 
-def _reason(labels: pd.Series) -> str:
-    """The row's ``'; '``-joined reasons (a structural rule alone, when one is broken)."""
+def join_reasons(labels: Iterable[str]) -> str:
+    """A row's ``'; '``-joined, sorted reasons (a structural rule alone, when one is broken)."""
     items = set(labels)
     structural = [rule for rule in STRUCTURAL_RULES if rule in items]
     return "; ".join(sorted(structural or items))

@@ -33,12 +33,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import accumulate
 from typing import Any
 
 import pandas as pd
 
 from user_score.contracts import BatchInput
-from user_score.contracts.checks import FIELD_COUNT_RULE, is_ten_point_scale
+from user_score.contracts.checks import is_ten_point_scale
+from user_score.contracts.quarantine import join_reasons
 from user_score.params import RunDate
 from user_score.pipelines.scoring.nodes import (
     build_scoring_features,
@@ -126,9 +128,7 @@ def score_day_on_dask(
         day = dd.from_delayed(parts, meta=batch_input._meta, verify_meta=False)
         duplicated = _duplicated_ids(day)
         shared_model, shared_ids = client.scatter([model, duplicated], broadcast=True, hash=False)
-        offsets = [0]
-        for length in lengths[:-1]:
-            offsets.append(offsets[-1] + length)
+        offsets = [0, *accumulate(lengths[:-1])]  # each partition's first file row
         scored = [
             client.submit(
                 score_partition,
@@ -198,18 +198,17 @@ def _quarantine_day_duplicates(
     """Apply ``id: unique`` across the day to one partition's split.
 
     A valid row whose id occurs elsewhere in the day is rejected with
-    ``id: unique``; a rejected one gets ``id: unique`` added to its reasons
-    (sorted, ``'; '``-joined, as the row contract writes them), unless its
-    reason is the structural ``row: field_count``, which stands alone.
+    ``id: unique``; a rejected one gets ``id: unique`` added to its reasons by
+    the row contract's own rule (:func:`~user_score.contracts.quarantine.join_reasons`:
+    sorted, ``'; '``-joined, a structural ``row: field_count`` alone).
     """
     move = valid["id"].isin(duplicated_ids).to_numpy()
     moved = valid.loc[move].reindex(columns=rejected.columns).astype(rejected.dtypes.to_dict())
     moved["reason"] = ID_UNIQUE
-    flagged = rejected["id"].isin(duplicated_ids) & rejected["reason"].ne(FIELD_COUNT_RULE)
+    flagged = rejected["id"].isin(duplicated_ids)
     rejected = rejected.copy()
     rejected.loc[flagged, "reason"] = [
-        "; ".join(sorted({*reason.split("; "), ID_UNIQUE}))
-        for reason in rejected.loc[flagged, "reason"]
+        join_reasons([*reason.split("; "), ID_UNIQUE]) for reason in rejected.loc[flagged, "reason"]
     ]
     if move.any():
         parts = [frame for frame in (rejected, moved) if len(frame)]
