@@ -7,7 +7,42 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from user_score.model import INPUT_FEATURES, NoveltyIntervals, UserScoreModel
+from user_score.model import (
+    INPUT_FEATURES,
+    NoveltyIntervals,
+    ResidualQuantiles,
+    UserScoreModel,
+    quantile_inputs,
+)
+
+#: Small residual quantile models for test artifacts (training's are in parameters_training.yml).
+QUICK_QUANTILES: dict[str, Any] = {
+    "n_estimators": 40,
+    "learning_rate": 0.1,
+    "num_leaves": 4,
+    "min_child_samples": 20,
+    "n_jobs": 1,
+    "verbose": -1,
+}
+
+
+def with_intervals(
+    model: UserScoreModel, features: pd.DataFrame, residuals: np.ndarray, method: str = "cqr"
+) -> UserScoreModel:
+    """``model`` with 80 % intervals per critic-score cell calibrated on ``residuals``.
+
+    ``method``: ``cqr`` (as training deploys: residual quantiles + a correction per cell)
+    or ``offsets`` (fixed offsets per cell, the format-2 intervals).
+    """
+    flags = model.novelty_flags(features)
+    quantiles, inputs = None, None
+    if method == "cqr":
+        quantiles = ResidualQuantiles(0.1, dict(QUICK_QUANTILES))
+        inputs = quantile_inputs(flags, features["meta_score"], model.predict_point(features))
+    intervals = NoveltyIntervals.calibrate(
+        residuals, flags, ["meta"], 0.8, 30, quantiles=quantiles, inputs=inputs
+    )
+    return model.with_intervals(intervals)
 
 
 def quick_model(
@@ -21,8 +56,9 @@ def quick_model(
     """A model fitted exactly as training fits one, with a small LightGBM by default.
 
     ``residuals`` (one per row) calibrate its 80 % interval per critic-score
-    group, as stand-ins for the out-of-fold residuals training uses; None
-    leaves the model without intervals (like a cross-validation fold's).
+    group (:func:`with_intervals`, the deployed method), as stand-ins for the
+    out-of-fold residuals training uses; None leaves the model without
+    intervals (like a cross-validation fold's).
     """
     components = components or {"lightgbm": {"n_estimators": 40}}
     model = UserScoreModel.fit(
@@ -33,6 +69,5 @@ def quick_model(
         metadata=metadata,
     )
     if residuals is not None:
-        flags = model.novelty_flags(features)
-        model.with_intervals(NoveltyIntervals.calibrate(residuals, flags, ["meta"], 0.8, 30))
+        with_intervals(model, features, residuals)
     return model

@@ -30,7 +30,8 @@ submodules are the package's inside:
 * :mod:`.history` - the time-aware track record of franchises and developers;
 * :mod:`.linear` - :class:`LinearTextModel`, the ridge on words, tokens and splines;
 * :mod:`.novelty` - :class:`NoveltyProfile`: studio / franchise / critic-score novelty;
-* :mod:`.conformal` - :class:`NoveltyIntervals`: Mondrian split-conformal per novelty cell;
+* :mod:`.conformal` - :class:`NoveltyIntervals`: conformal intervals per novelty cell,
+  with :class:`ResidualQuantiles` (conformalized quantile regression);
 * :mod:`.distinct` - per-distinct-value evaluation shared by all of them.
 
 Pickled artifacts name their classes by this package's path,
@@ -49,7 +50,13 @@ from .artifact import (
     library_versions,
     predict_threads,
 )
-from .conformal import NoveltyIntervals, conformal_offsets
+from .conformal import (
+    QUANTILE_FEATURES,
+    NoveltyIntervals,
+    ResidualQuantiles,
+    conformal_offsets,
+    quantile_inputs,
+)
 from .critic import CriticLine
 from .encoding import (
     CATEGORICAL_FEATURES,
@@ -72,6 +79,7 @@ PICKLED_CLASSES: tuple[type, ...] = (
     CriticLine,
     NoveltyProfile,
     NoveltyIntervals,
+    ResidualQuantiles,
 )
 for _pickled in PICKLED_CLASSES:
     _pickled.__module__ = __name__
@@ -91,12 +99,14 @@ __all__ = [
     "NOVELTY_FLAGS",
     "NUMERIC_FEATURES",
     "PICKLED_CLASSES",
+    "QUANTILE_FEATURES",
     "UNSEEN",
     "CriticLine",
     "FeaturePreprocessor",
     "LinearTextModel",
     "NoveltyIntervals",
     "NoveltyProfile",
+    "ResidualQuantiles",
     "UserScoreModel",
     "conformal_offsets",
     "critic_baseline",
@@ -104,5 +114,6 @@ __all__ = [
     "library_versions",
     "novelty_cell",
     "predict_threads",
+    "quantile_inputs",
     "release_time",
 ]

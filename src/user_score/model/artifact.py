@@ -3,7 +3,8 @@
 Preprocessing (:class:`~user_score.model.FeaturePreprocessor`), the fitted
 components of the point prediction and their weights (the critic-score line,
 LightGBM, the ridge), the novelty profile of the training games, the
-Mondrian interval offsets and the metadata (versions, training-data
+intervals (residual quantile models + a conformal correction per novelty
+cell) and the metadata (versions, training-data
 fingerprint, parameters, metrics). The pickled format is versioned:
 :data:`ARTIFACT_FORMAT`.
 """
@@ -21,7 +22,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from .conformal import NoveltyIntervals
+from .conformal import NoveltyIntervals, quantile_inputs
 from .critic import CriticLine
 from .distinct import as_tuples, map_names
 from .encoding import DEFAULT_PREPROCESSING, INPUT_FEATURES, FeaturePreprocessor
@@ -29,7 +30,7 @@ from .linear import LinearTextModel
 from .novelty import NoveltyProfile
 
 #: Version of the pickled layout of :class:`UserScoreModel` (see its docstring).
-ARTIFACT_FORMAT = 2
+ARTIFACT_FORMAT = 3
 
 #: The components a point prediction can be made of, and what each is fitted on:
 #: ``critic`` the critic-score line (:class:`~user_score.model.CriticLine`);
@@ -94,7 +95,8 @@ class UserScoreModel:
     over the fitted :data:`COMPONENTS` named in :attr:`weights` (e.g. the blend:
     ``{"lightgbm": 0.5, "linear": 0.5}``; the critic backbone:
     ``{"critic": 1.0, "lightgbm_residual": 0.5}``). The interval adds the offsets
-    of the row's novelty cell (:class:`~user_score.model.NoveltyIntervals`).
+    of the row's novelty cell, or its residual quantiles widened by the cell's
+    correction (:class:`~user_score.model.NoveltyIntervals`).
 
     Public API (scoring and monitoring rely on it): :meth:`predict`,
     :meth:`predict_point`, :meth:`predict_components`, :meth:`transform`,
@@ -104,7 +106,10 @@ class UserScoreModel:
     Artifact format (:attr:`artifact_format`, :data:`ARTIFACT_FORMAT`): the
     pickle holds this dataclass's fields; every class is named by its public
     path ``user_score.model.<Class>``, never by the submodule that defines it.
-    Format 2 (this code): weighted components and novelty intervals. Format 1
+    Format 3 (this code): intervals may carry residual quantile models
+    (conformalized quantile regression, :class:`~user_score.model.ResidualQuantiles`).
+    Format 2 (weighted components, fixed offsets per novelty cell) loads as it is:
+    its intervals have no quantile models and keep their offsets. Format 1
     (the LightGBM/ridge blend with per-critic-score offsets, including artifacts
     pickled before the attribute existed) is upgraded on load by
     :meth:`__setstate__` and predicts exactly as before. An artifact of a newer
@@ -121,7 +126,10 @@ class UserScoreModel:
     artifact_format: int = ARTIFACT_FORMAT
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickle: refuse a format newer than :data:`ARTIFACT_FORMAT`; upgrade format 1."""
+        """Unpickle: refuse a format newer than :data:`ARTIFACT_FORMAT`; upgrade format 1.
+
+        Format 2 needs no upgrade: its intervals' missing ``quantiles`` reads as None.
+        """
         artifact_format = int(state.get("artifact_format", 1))
         if artifact_format > ARTIFACT_FORMAT:
             raise ValueError(
@@ -203,10 +211,18 @@ class UserScoreModel:
     def with_intervals(self, intervals: NoveltyIntervals) -> UserScoreModel:
         """This model with calibrated intervals (recorded in the metadata too)."""
         self.intervals = intervals
+        methods = {
+            "offsets": "Mondrian split-conformal on out-of-fold residuals of the shift "
+            "protocols, per novelty cell (coarser cells where a cell has too few residuals)",
+            "cqr": "conformalized quantile regression on out-of-fold residuals of the shift "
+            "protocols: LightGBM 10 %/90 % quantiles of the residual from the novelty flags, "
+            "critic score and prediction, plus one conformal correction per novelty cell "
+            "(coarser cells where a cell has too few residuals)",
+        }
         self.metadata["interval"] = {
             "level": intervals.level,
-            "method": "Mondrian split-conformal on out-of-fold residuals of the shift "
-            "protocols, per novelty cell (coarser cells where a cell has too few residuals)",
+            "method": methods[intervals.method],
+            "kind": intervals.method,
             "groups": list(intervals.groups),
             "cells": intervals.summary(),
         }
@@ -259,17 +275,27 @@ class UserScoreModel:
             return pd.Series("all", index=features.index, dtype=object)
         return self.intervals.cell_of(self.novelty_flags(features))
 
-    def row_offsets(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Lower/upper interval offsets per row (its novelty cell's; NaN without intervals)."""
+    def row_offsets(
+        self, features: pd.DataFrame, point: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Lower/upper interval offsets per row around its point prediction (NaN without intervals).
+
+        ``point``: the rows' :meth:`predict_point` if already computed.
+        """
         if self.intervals is None:
             empty = np.full(len(features), np.nan)
             return empty, empty.copy()
-        return self.intervals.row_offsets(self.novelty_flags(features))
+        flags = self.novelty_flags(features)
+        if self.intervals.quantiles is None:
+            return self.intervals.row_offsets(flags)
+        point = self.predict_point(features) if point is None else point
+        inputs = quantile_inputs(flags, features["meta_score"], point)
+        return self.intervals.row_offsets(flags, inputs, predict_threads())
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         """Predictions with the calibrated interval, clipped to 0-10."""
         point = self.predict_point(features)
-        low, high = self.row_offsets(features)
+        low, high = self.row_offsets(features, point)
         return pd.DataFrame(
             {
                 "predicted_user_score": point,

@@ -9,14 +9,26 @@ or missing x franchise known or new), falling back to coarser cells (critic
 score only, then all games) where a cell has too few residuals. Each scored row
 gets the offsets of the finest calibrated cell it falls in, so a game from a new
 franchise without a critic score gets the wider interval such games need.
+
+With :class:`ResidualQuantiles` (artifact format 3, ``training.interval.method:
+cqr``) the interval is *conformalized quantile regression* (Romano et al., 2019):
+two small LightGBM models predict the 10 % and 90 % quantiles of the residual
+from the row's novelty flags, critic score and point prediction, so the width
+follows how hard the row is; each cell then adds one conformal correction
+(calibrated on cross-fitted quantiles, never on the rows a model was fitted on),
+which restores the promised coverage per cell. Without it (format-2 artifacts,
+``method: offsets``) each cell has fixed offsets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import KFold
 
 from .novelty import novelty_cell
 
@@ -38,6 +50,81 @@ def conformal_offsets(residuals: np.ndarray, level: float) -> tuple[float, float
     return (float(values[lower_rank - 1]), float(values[upper_rank - 1]))
 
 
+def conformal_rank(scores: np.ndarray, level: float) -> float:
+    """The ``ceil((n + 1) * level)``-th smallest conformity score (capped at the largest)."""
+    values = np.sort(np.asarray(scores, dtype="float64"))
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return float("nan")
+    rank = min(len(values), int(np.ceil((len(values) + 1) * level)))
+    return float(values[rank - 1])
+
+
+#: Inputs of the residual quantile models: novelty flags as 0/1, critic score, point prediction.
+QUANTILE_FEATURES: tuple[str, ...] = (
+    "meta_missing",
+    "meta_score",
+    "franchise_new",
+    "studio_unseen",
+    "prediction",
+)
+
+
+def quantile_inputs(
+    flags: pd.DataFrame, meta_score: pd.Series | np.ndarray, prediction: np.ndarray
+) -> np.ndarray:
+    """The :data:`QUANTILE_FEATURES` matrix (critic score NaN where missing: LightGBM routes it)."""
+    return np.column_stack(
+        [
+            (flags["meta"].to_numpy() == "missing").astype("float64"),
+            np.asarray(meta_score, dtype="float64"),
+            (flags["franchise"].to_numpy() == "new").astype("float64"),
+            (flags["studio"].to_numpy() == "unseen").astype("float64"),
+            np.asarray(prediction, dtype="float64"),
+        ]
+    )
+
+
+# Pickled as user_score.model.ResidualQuantiles: see the package's __init__.
+@dataclass
+class ResidualQuantiles:
+    """Two LightGBM quantile models of the residual ``y - prediction`` (lower, upper)."""
+
+    alpha: float
+    params: dict[str, Any]
+    low: Any = None
+    high: Any = None
+
+    def _model(self, quantile: float) -> lgb.LGBMRegressor:
+        return lgb.LGBMRegressor(objective="quantile", alpha=quantile, **self.params)
+
+    def fit(self, inputs: np.ndarray, residuals: np.ndarray) -> ResidualQuantiles:
+        """Fit both quantile models on all rows given."""
+        self.low = self._model(self.alpha).fit(inputs, residuals)
+        self.high = self._model(1.0 - self.alpha).fit(inputs, residuals)
+        return self
+
+    def predict(self, inputs: np.ndarray, num_threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper residual quantile of each row."""
+        if len(inputs) == 0:
+            return np.empty(0), np.empty(0)
+        return (
+            self.low.predict(inputs, num_threads=num_threads),
+            self.high.predict(inputs, num_threads=num_threads),
+        )
+
+    def cross_fitted(
+        self, inputs: np.ndarray, residuals: np.ndarray, folds: int, seed: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Out-of-fold quantiles: each row's from models fitted without it (for calibration)."""
+        low, high = np.zeros(len(residuals)), np.zeros(len(residuals))
+        splitter = KFold(n_splits=folds, shuffle=True, random_state=seed)
+        for train, test in splitter.split(inputs):
+            part = ResidualQuantiles(self.alpha, self.params).fit(inputs[train], residuals[train])
+            low[test], high[test] = part.predict(inputs[test])
+        return low, high
+
+
 # Pickled as user_score.model.NoveltyIntervals: see the package's __init__.
 @dataclass
 class NoveltyIntervals:
@@ -52,6 +139,8 @@ class NoveltyIntervals:
     level: float
     groups: tuple[str, ...]
     cells: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Conformalized quantile regression (format 3); None: fixed offsets per cell.
+    quantiles: ResidualQuantiles | None = None
 
     @classmethod
     def calibrate(
@@ -61,28 +150,61 @@ class NoveltyIntervals:
         groups: list[str] | tuple[str, ...],
         level: float,
         min_residuals: int,
+        quantiles: ResidualQuantiles | None = None,
+        inputs: np.ndarray | None = None,
+        folds: int = 5,
+        seed: int = 0,
     ) -> NoveltyIntervals:
-        """Offsets for every cell (at every coarseness) holding ``min_residuals`` residuals.
+        """Offsets (or CQR corrections) for every cell, at every coarseness, of ``min_residuals``.
 
         The coarsest cell, ``all``, is always calibrated, so every row gets an interval.
+        With ``quantiles`` (unfitted) and their ``inputs`` (:func:`quantile_inputs`),
+        each cell's correction is the conformal quantile of the scores (``r - q_high``
+        for a residual above the point, ``q_low - r`` below it) of cross-fitted
+        (``folds``) quantiles; the
+        quantile models are then fitted on every residual. A cell's ``low``/``high``
+        are then its calibration rows' mean offsets (what the model card shows).
         """
         residuals = np.asarray(residuals, dtype="float64")
         groups = tuple(groups)
+        if quantiles is not None:
+            if inputs is None:
+                raise ValueError("conformalized quantile intervals need the quantile inputs")
+            q_low, q_high = quantiles.cross_fitted(inputs, residuals, folds, seed)
+            # The smallest correction c that puts r inside [min(q_low - c, 0), max(q_high + c, 0)]
+            # (row_offsets' interval, which always holds the point): r - q_high above the
+            # point, q_low - r below it.
+            scores = np.where(residuals >= 0, residuals - q_high, q_low - residuals)
+            quantiles.fit(inputs, residuals)
         cells: dict[str, dict[str, float]] = {}
         for depth in range(len(groups), -1, -1):
             keys = novelty_cell(flags, groups[:depth]).to_numpy()
             for key in pd.unique(keys):
-                chosen = residuals[keys == key]
+                rows = keys == key
+                chosen = residuals[rows]
                 if depth and len(chosen) < min_residuals:
                     continue
-                low, high = conformal_offsets(chosen, level)
+                if quantiles is None:
+                    low, high = conformal_offsets(chosen, level)
+                    cell = {"low": low, "high": high}
+                else:
+                    correction = conformal_rank(scores[rows], level)
+                    cell = {
+                        "correction": correction,
+                        "low": float(np.mean(q_low[rows])) - correction,
+                        "high": float(np.mean(q_high[rows])) + correction,
+                    }
                 cells[str(key)] = {
-                    "low": low,
-                    "high": high,
+                    **cell,
                     "n": len(chosen),
                     "mae": float(np.mean(np.abs(chosen))) if len(chosen) else float("nan"),
                 }
-        return cls(level=float(level), groups=groups, cells=cells)
+        return cls(level=float(level), groups=groups, cells=cells, quantiles=quantiles)
+
+    @property
+    def method(self) -> str:
+        """``cqr`` (conformalized quantile regression) or ``offsets`` (fixed per cell)."""
+        return "offsets" if self.quantiles is None else "cqr"
 
     def cell_of(self, flags: pd.DataFrame) -> pd.Series:
         """The finest calibrated cell of each row (the one its interval comes from)."""
@@ -92,12 +214,28 @@ class NoveltyIntervals:
             chosen = chosen.where(~keys.isin(self.cells.keys()), keys)
         return chosen
 
-    def row_offsets(self, flags: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Lower/upper offsets of each row's cell."""
+    def row_offsets(
+        self, flags: pd.DataFrame, inputs: np.ndarray | None = None, num_threads: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Lower/upper offsets of each row: its cell's, or its quantiles -/+ its cell's correction.
+
+        ``inputs`` (:func:`quantile_inputs` of the same rows) are required with quantiles;
+        their offsets are then clamped so that ``low <= 0 <= high``.
+        """
         cells = self.cell_of(flags)
-        low = cells.map({key: cell["low"] for key, cell in self.cells.items()})
-        high = cells.map({key: cell["high"] for key, cell in self.cells.items()})
-        return low.to_numpy(dtype="float64"), high.to_numpy(dtype="float64")
+        if self.quantiles is None:
+            low = cells.map({key: cell["low"] for key, cell in self.cells.items()})
+            high = cells.map({key: cell["high"] for key, cell in self.cells.items()})
+            return low.to_numpy(dtype="float64"), high.to_numpy(dtype="float64")
+        if inputs is None:
+            raise ValueError("these intervals need each row's critic score and prediction")
+        q_low, q_high = self.quantiles.predict(inputs, num_threads)
+        correction = cells.map({key: cell["correction"] for key, cell in self.cells.items()})
+        correction = correction.to_numpy(dtype="float64")
+        low, high = q_low - correction, q_high + correction
+        # The interval always holds the point prediction (the scoring contract's rule), even
+        # where the quantile models expect the residual to have one sign.
+        return np.minimum(low, 0.0), np.maximum(high, 0.0)
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Every calibrated cell with its offsets, width, residual count and MAE (JSON-ready)."""

@@ -36,9 +36,10 @@ def training_params() -> TrainingParams:
     return TrainingParams.model_validate(training_params_dict())
 
 
-#: The CI-sized budget: 1 repeat of (a), 1 tuning config, fewer rounds (the protocols stay).
+#: The CI-sized budget: 1 repeat of (a), 2 of (b), 1 tuning config, fewer rounds (the
+#: protocols stay).
 SMALL_BUDGET: dict[str, Any] = {
-    "protocols": {"grouped_kfold": {"n_repeats": 1}},
+    "protocols": {"grouped_kfold": {"n_repeats": 1}, "random_holdout": {"n_repeats": 2}},
     "lightgbm": {"tuning": {"max_rounds": 300}},
 }
 

@@ -12,6 +12,7 @@ import pytest
 from kedro.io import Version
 from kedro_datasets.pickle import PickleDataset
 
+from tests.model_fixtures import with_intervals
 from user_score.datasets import ModelArtifactDataset
 from user_score.model import (
     ARTIFACT_FORMAT,
@@ -22,9 +23,11 @@ from user_score.model import (
     LinearTextModel,
     NoveltyIntervals,
     NoveltyProfile,
+    ResidualQuantiles,
     UserScoreModel,
     conformal_offsets,
     critic_baseline,
+    quantile_inputs,
     release_time,
 )
 from user_score.pipelines.training.candidates import fit_components, recipe, tune_lightgbm
@@ -52,9 +55,19 @@ def fitted(demo_model_input):
     calibration = train.iloc[:500]
     residuals = np.random.default_rng(0).normal(0, 0.6, len(calibration))
     residuals[calibration["meta_score_missing"].to_numpy()] *= 2  # no critic score: wider
-    flags = model.novelty_flags(calibration)
-    model.with_intervals(NoveltyIntervals.calibrate(residuals, flags, ["meta"], 0.8, 30))
+    with_intervals(model, calibration, residuals, method="offsets")
     return model, train, test
+
+
+@pytest.fixture(scope="module")
+def fitted_cqr(fitted):
+    """The same model with the deployed intervals (residual quantiles + cell corrections)."""
+    model, train, test = fitted
+    model = copy.deepcopy(model)
+    calibration = train.iloc[:500]
+    residuals = np.random.default_rng(0).normal(0, 0.6, len(calibration))
+    residuals[calibration["meta_score_missing"].to_numpy()] *= 2
+    return with_intervals(model, calibration, residuals, method="cqr"), train, test
 
 
 def test_predict_returns_the_public_columns_clipped_and_ordered(fitted):
@@ -76,8 +89,9 @@ def test_predict_returns_the_public_columns_clipped_and_ordered(fitted):
     assert model.features_hash(test).str.len().eq(16).all()
 
 
-def test_interval_is_wider_for_games_without_a_critic_score(fitted):
-    model, _, test = fitted
+@pytest.mark.parametrize("method", ["offsets", "cqr"])
+def test_interval_is_wider_for_games_without_a_critic_score(method, fitted, fitted_cqr):
+    model, _, test = fitted if method == "offsets" else fitted_cqr
     predicted = model.predict(test)
     width = predicted["prediction_upper"] - predicted["prediction_lower"]
     missing = test["meta_score_missing"].astype(bool)
@@ -350,3 +364,106 @@ def test_batch_prediction_per_distinct_value_equals_row_by_row(fitted):
         column: sum(count[column] for count in counts) for column in counts[0]
     }
     assert model.preprocessor.unseen_counts(batch)["platform"] >= 1
+
+
+def _heteroscedastic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Flags, inputs and residuals whose spread shrinks as the critic score rises."""
+    rng = np.random.default_rng(seed)
+    meta = rng.uniform(40, 95, n)
+    flags = pd.DataFrame(
+        {"meta": "present", "franchise": "known", "studio": "known"}, index=range(n)
+    )
+    inputs = quantile_inputs(flags, meta, np.full(n, 7.0))
+    residuals = rng.normal(0, 0.2 + 0.03 * (95 - meta))
+    return flags, inputs, residuals
+
+
+def test_cqr_intervals_follow_the_spread_and_cover_each_part_where_fixed_offsets_do_not():
+    """Conformalized quantile regression: wide where errors are large (low critic scores),
+    narrow where they are small, ~80 % in both halves; fixed offsets cover 80 % only on
+    average (over-covering one half and under-covering the other)."""
+    flags, inputs, residuals = _heteroscedastic(3000, 0)
+    quantiles = ResidualQuantiles(
+        0.1,
+        {
+            "n_estimators": 100,
+            "learning_rate": 0.05,
+            "num_leaves": 4,
+            "min_child_samples": 40,
+            "n_jobs": 1,
+            "verbose": -1,
+        },
+    )
+    cqr = NoveltyIntervals.calibrate(
+        residuals, flags, ["meta"], 0.8, 30, quantiles=quantiles, inputs=inputs
+    )
+    offsets = NoveltyIntervals.calibrate(residuals, flags, ["meta"], 0.8, 30)
+    assert (cqr.method, offsets.method) == ("cqr", "offsets")
+    fresh_flags, fresh_inputs, fresh = _heteroscedastic(20000, 1)
+    hard = fresh_inputs[:, 1] < 67.5  # the low-critic-score half
+    low, high = cqr.row_offsets(fresh_flags, fresh_inputs)
+    inside = (fresh >= low) & (fresh <= high)
+    assert abs(inside[hard].mean() - 0.8) < 0.03 and abs(inside[~hard].mean() - 0.8) < 0.03
+    assert np.median((high - low)[hard]) > 1.5 * np.median((high - low)[~hard])
+    low, high = offsets.row_offsets(fresh_flags)
+    inside = (fresh >= low) & (fresh <= high)
+    assert inside[hard].mean() < 0.75
+    assert inside[~hard].mean() > 0.85
+    with pytest.raises(ValueError, match="critic score and prediction"):
+        cqr.row_offsets(fresh_flags)
+
+
+def test_a_cqr_artifact_round_trips_and_names_its_classes_by_the_package(fitted_cqr, tmp_path):
+    model, _, test = fitted_cqr
+    assert model.intervals.method == "cqr"
+    assert model.metadata["interval"]["kind"] == "cqr"
+    dataset = ModelArtifactDataset(filepath=str(tmp_path / "model.pkl"))
+    dataset.save(model)
+    reader = _RecordingUnpickler((tmp_path / "model.pkl").read_bytes())
+    reader.load()
+    assert ("user_score.model", "ResidualQuantiles") in reader.globals
+    assert not {entry for entry in reader.globals if entry[0].startswith("user_score.model.")}
+    loaded = dataset.load()
+    pd.testing.assert_frame_equal(loaded.predict(test), model.predict(test), check_exact=True)
+    low, high = loaded.row_offsets(test)
+    assert np.ptp(high - low) > 0  # the width varies from row to row, not per cell only
+
+
+def test_a_format_2_artifact_loads_and_predicts_exactly_as_before(fitted, tmp_path):
+    """Format 2 (fixed offsets per cell; its pickled intervals have no ``quantiles``)."""
+    model, _, test = fitted
+    legacy = copy.deepcopy(model)
+    legacy.artifact_format = 2
+    del legacy.intervals.__dict__["quantiles"]  # format 2's pickled intervals had no such field
+    payload = pickle.dumps(legacy)
+    loaded = pickle.loads(payload)
+    assert loaded.artifact_format == ARTIFACT_FORMAT
+    assert loaded.intervals.method == "offsets"
+    pd.testing.assert_frame_equal(loaded.predict(test), model.predict(test), check_exact=True)
+
+
+def test_cqr_intervals_always_hold_the_point_and_keep_their_coverage_when_errors_are_one_sided():
+    """Where the model over-predicts (every residual below 0), the quantiles alone would give
+    an interval below the point; the scoring contract needs lower <= point <= upper, so the
+    upper offset is 0, and the calibration accounts for it (coverage stays ~80 %)."""
+    flags, inputs, residuals = _heteroscedastic(3000, 0)
+    quantiles = ResidualQuantiles(
+        0.1,
+        {
+            "n_estimators": 60,
+            "learning_rate": 0.05,
+            "num_leaves": 4,
+            "min_child_samples": 40,
+            "n_jobs": 1,
+            "verbose": -1,
+        },
+    )
+    shifted = -1.5 - np.abs(residuals)
+    cqr = NoveltyIntervals.calibrate(
+        shifted, flags, ["meta"], 0.8, 30, quantiles=quantiles, inputs=inputs
+    )
+    fresh_flags, fresh_inputs, fresh = _heteroscedastic(20000, 1)
+    fresh = -1.5 - np.abs(fresh)
+    low, high = cqr.row_offsets(fresh_flags, fresh_inputs)
+    assert (low <= 0).all() and (high == 0).all()
+    assert abs(np.mean((fresh >= low) & (fresh <= high)) - 0.8) < 0.02

@@ -50,7 +50,7 @@ def run(demo_model_input):
         results[name], predictions[name] = protocol_node(name)(rows, params)
     selection = select_model(params, **results)
     oof = chosen_oof_predictions(selection, predictions["grouped_kfold"])
-    intervals, coverage = calibrate_intervals(selection, params, **predictions)
+    intervals, coverage = calibrate_intervals(selection, rows, params, **predictions)
     model = train_model(rows, selection, intervals, params, RUN_STARTED_AT, **results)
     drivers = compute_feature_drivers(model, rows)
     metrics = build_training_metrics(selection, coverage, model, params, **results)

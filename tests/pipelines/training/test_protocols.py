@@ -40,6 +40,16 @@ def test_holdout_and_backtest_splits():
     assert list(train) == [0, 1] and list(test) == [2, 3] and undated == 1
 
 
+def test_random_holdout_repeats_start_with_the_original_split(params):
+    """(b) is the original project's split (seed 42) and ``n_repeats - 1`` further draws."""
+    rows = pd.DataFrame({"game_id": [f"g{i}" for i in range(100)]})
+    splits = list(protocol_splits(rows, "random_holdout", params))
+    assert len(splits) == params.protocols.random_holdout.n_repeats >= 5
+    assert [split.split for split in splits[:2]] == ["seed42", "seed43"]
+    assert np.array_equal(splits[0].test, random_holdout(100, 0.2, 42)[1])
+    assert len({tuple(split.test) for split in splits}) == len(splits)  # every draw differs
+
+
 def test_leave_studio_out_tests_every_game_on_a_studio_its_training_part_never_saw(
     demo_model_input, params
 ):
@@ -173,11 +183,12 @@ def test_coverage_is_measured_without_each_games_own_residual():
         )
     }
     predictions["rolling_backtest"] = _predictions("rolling_backtest", 800, 0.6, 9)
-    coverage = interval_coverage(predictions, "model", params)
+    meta_scores = pd.Series(75.0, index=[f"g{i}" for i in range(800)])
+    coverage = interval_coverage(predictions, "model", meta_scores, params)
     assert coverage["pass"], coverage["failing"]
     for summary in coverage["protocols"].values():
         assert abs(summary["coverage"] - 0.8) < 0.05
     predictions["time_backtest"] = _predictions("time_backtest", 800, 1.2, 3)
-    wide = interval_coverage(predictions, "model", params)
+    wide = interval_coverage(predictions, "model", meta_scores, params)
     assert not wide["pass"]
     assert any(item.startswith("time_backtest all") for item in wide["failing"])

@@ -54,7 +54,7 @@ def real_run(real_model_input):
     for name in PROTOCOL_LABELS:
         results[name], predictions[name] = protocol_node(name)(rows, params)
     selection = select_model(params, **results)
-    intervals, coverage = calibrate_intervals(selection, params, **predictions)
+    intervals, coverage = calibrate_intervals(selection, rows, params, **predictions)
     model = train_model(rows, selection, intervals, params, "2021-03-01T00:00:00Z", **results)
     metrics = build_training_metrics(selection, coverage, model, params, **results)
     card = render_model_card(metrics, compute_feature_drivers(model, rows), real_model_input)
@@ -76,15 +76,15 @@ def test_the_chosen_model_beats_the_critic_line_under_every_selection_protocol(r
 
 
 def test_interval_coverage_on_the_real_file_under_every_protocol(real_run):
-    """Measured: 76-80 % per protocol; two novelty groups sit outside 75-85 % (the model card
-    lists them): (b)'s new franchises (77 games, one split) and (d)'s games without a critic
-    score. Guarded here at the measured level, not at the target."""
+    """Issue 11's target: the 80 % interval covers 75-85 % under every protocol and in every
+    novelty group of at least 50 games (measured cross-conformal, as the model card reports)."""
     _, _, _, coverage, _ = real_run
+    assert coverage["pass"], coverage["failing"]
     for name, summary in coverage["protocols"].items():
         assert 0.75 <= summary["coverage"] <= 0.85, name
         for group, result in summary["by_novelty"].items():
             if result["n"] >= 50:
-                assert 0.65 <= result["coverage"] <= 0.90, (name, group)
+                assert 0.75 <= result["coverage"] <= 0.85, (name, group)
 
 
 def test_docs_model_card_holds_the_real_runs_tables(real_run):

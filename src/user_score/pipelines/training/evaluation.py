@@ -81,18 +81,23 @@ def run_protocol(
 
 
 def _split_metrics(predictions: pd.DataFrame, name: str) -> dict[str, Any]:
-    per_split = [
-        regression_metrics(part[TARGET], part[name])
-        for _, part in predictions.groupby("split", sort=False)
-    ]
+    """Mean and spread of MAE and R2 over the splits, and each split's own figures."""
+    per_split = {
+        str(split): regression_metrics(part[TARGET], part[name])
+        for split, part in predictions.groupby("split", sort=False)
+    }
     summary: dict[str, Any] = {"splits": len(per_split)}
     for metric in ("mae", "r2"):
-        values = np.array([split[metric] for split in per_split], dtype="float64")
+        values = np.array([split[metric] for split in per_split.values()], dtype="float64")
         values = values[np.isfinite(values)]
         summary[metric] = {
             "mean": float(values.mean()) if len(values) else float("nan"),
             "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
         }
+    summary["per_split"] = {
+        split: {key: metrics[key] for key in ("mae", "r2", "n")}
+        for split, metrics in per_split.items()
+    }
     return summary
 
 

@@ -3,7 +3,10 @@
 The artifact's interval (:class:`~user_score.model.NoveltyIntervals`) is
 calibrated on the chosen candidate's out-of-fold residuals from the *shift*
 protocols (``training.interval.calibration_protocols``: leave-studio-out and
-the rolling backtest), per novelty cell (``training.interval.groups``).
+the rolling backtest), per novelty cell (``training.interval.groups``). With
+``method: cqr`` two LightGBM quantile models of the residual set each row's
+width from its novelty flags, critic score and prediction, and each cell adds
+one conformal correction (:class:`~user_score.model.ResidualQuantiles`).
 
 Its coverage is then measured under *every* protocol, cross-conformal style:
 for each split, the offsets are calibrated without that split's test games
@@ -19,9 +22,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from user_score.model import NOVELTY_FLAGS, NoveltyIntervals
+from user_score.model import NOVELTY_FLAGS, NoveltyIntervals, ResidualQuantiles, quantile_inputs
 
 from .evaluation import TARGET
 from .params import TrainingParams
@@ -29,30 +33,59 @@ from .params import TrainingParams
 logger = logging.getLogger(__name__)
 
 
-def residuals_of(predictions: pd.DataFrame, chosen: str) -> pd.DataFrame:
-    """``protocol, split, game_id, residual`` and the novelty flags of ``chosen``'s predictions."""
+def residuals_of(predictions: pd.DataFrame, chosen: str, meta_scores: pd.Series) -> pd.DataFrame:
+    """``protocol, split, game_id``, novelty flags, ``meta_score``, ``prediction``, ``residual``.
+
+    ``meta_scores``: the critic score of each game, indexed by ``game_id``.
+    """
     frame = predictions[["protocol", "split", "game_id", *NOVELTY_FLAGS]].copy()
+    frame["meta_score"] = frame["game_id"].map(meta_scores).to_numpy(dtype="float64")
     frame["prediction"] = predictions[chosen].to_numpy()
     frame["residual"] = predictions[TARGET].to_numpy() - frame["prediction"].to_numpy()
     return frame
 
 
+def _inputs(residuals: pd.DataFrame) -> np.ndarray:
+    flags = residuals[list(NOVELTY_FLAGS)]
+    return quantile_inputs(flags, residuals["meta_score"], residuals["prediction"].to_numpy())
+
+
 def _calibrate(residuals: pd.DataFrame, params: TrainingParams) -> NoveltyIntervals:
     settings = params.interval
+    cqr = settings.method == "cqr"
     return NoveltyIntervals.calibrate(
         residuals["residual"].to_numpy(),
         residuals[list(NOVELTY_FLAGS)],
         settings.groups,
         settings.level,
         settings.min_group_residuals,
+        quantiles=(
+            ResidualQuantiles((1.0 - settings.level) / 2.0, dict(settings.quantiles.lightgbm))
+            if cqr
+            else None
+        ),
+        inputs=_inputs(residuals) if cqr else None,
+        folds=settings.quantiles.folds,
+        seed=settings.quantiles.seed,
     )
 
 
+def _offsets(intervals: NoveltyIntervals, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's interval offsets (the same call scoring makes through the artifact)."""
+    flags = rows[list(NOVELTY_FLAGS)]
+    return intervals.row_offsets(flags, _inputs(rows) if intervals.quantiles else None)
+
+
 def calibrate_intervals(
-    calibration_predictions: list[pd.DataFrame], chosen: str, params: TrainingParams
+    calibration_predictions: list[pd.DataFrame],
+    chosen: str,
+    meta_scores: pd.Series,
+    params: TrainingParams,
 ) -> NoveltyIntervals:
     """The artifact's intervals from the chosen candidate's shift-protocol residuals."""
-    residuals = pd.concat([residuals_of(frame, chosen) for frame in calibration_predictions])
+    residuals = pd.concat(
+        [residuals_of(frame, chosen, meta_scores) for frame in calibration_predictions]
+    )
     intervals = _calibrate(residuals, params)
     logger.info(
         "%.0f%% intervals from %d out-of-fold residuals (%s): %s",
@@ -81,12 +114,15 @@ def _group_coverage(frame: pd.DataFrame, params: TrainingParams) -> dict[str, An
 
 
 def interval_coverage(
-    protocol_predictions: dict[str, pd.DataFrame], chosen: str, params: TrainingParams
+    protocol_predictions: dict[str, pd.DataFrame],
+    chosen: str,
+    meta_scores: pd.Series,
+    params: TrainingParams,
 ) -> dict[str, Any]:
     """Cross-conformal coverage of the interval procedure under every protocol."""
     calibration = pd.concat(
         [
-            residuals_of(protocol_predictions[name], chosen)
+            residuals_of(protocol_predictions[name], chosen, meta_scores)
             for name in params.interval.calibration_protocols
         ],
         ignore_index=True,
@@ -95,9 +131,9 @@ def interval_coverage(
     protocols: dict[str, Any] = {}
     for name, predictions in protocol_predictions.items():
         tested = []
-        for _, test in residuals_of(predictions, chosen).groupby("split", sort=False):
+        for _, test in residuals_of(predictions, chosen, meta_scores).groupby("split", sort=False):
             others = calibration[~calibration["game_id"].isin(test["game_id"])]
-            low, high = _calibrate(others, params).row_offsets(test[list(NOVELTY_FLAGS)])
+            low, high = _offsets(_calibrate(others, params), test)
             tested.append(
                 test.assign(
                     inside=(test["residual"] >= low) & (test["residual"] <= high),
@@ -106,6 +142,10 @@ def interval_coverage(
             )
         frame = pd.concat(tested, ignore_index=True) if tested else pd.DataFrame()
         summary = _group_coverage(frame, params) if len(frame) else {"n": 0}
+        summary["by_split"] = {
+            str(split): {"coverage": float(part["inside"].mean()), "n": len(part)}
+            for split, part in (frame.groupby("split", sort=False) if len(frame) else [])
+        }
         summary["by_novelty"] = {
             f"{flag}={value}": _group_coverage(part, params)
             for flag in NOVELTY_FLAGS

@@ -14,7 +14,8 @@ from .params import PROTOCOL_LABELS
 
 _PROTOCOL_TEXT = {
     "grouped_kfold": "grouped repeated K-fold, groups = base title (games like the training set)",
-    "random_holdout": "the original project's random 80/20 split",
+    "random_holdout": "the original project's random 80/20 split (seed 42) and further "
+    "random draws, pooled",
     "time_backtest": "one time cutoff: train before, test from it on",
     "leave_studio_out": "grouped K-fold with the studio as group: every test studio unseen",
     "rolling_backtest": "rolling time backtest: several cutoffs, the next years each",
@@ -112,15 +113,27 @@ def _interval_section(m: dict[str, Any]) -> list[str]:
         "What a game can expect, by the cell its interval comes from (from the calibration "
         "residuals):",
         "",
-        "| cell | expected MAE | interval | width | residuals |",
-        "| --- | --- | --- | --- | --- |",
     ]
+    if calibration.get("kind") == "cqr":
+        lines += [
+            "Each game's width comes from its own residual quantiles; the cell adds one "
+            "correction. Interval and width are the cell's means over its calibration games.",
+            "",
+            "| cell | expected MAE | mean interval | mean width | correction | residuals |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+    else:
+        lines += ["| cell | expected MAE | interval | width | residuals |", "| --- " * 5 + "|"]
     for key, cell in calibration["cells"].items():
+        correction = f" {cell['correction']:+.2f} |" if "correction" in cell else ""
         lines.append(
             f"| `{key}` | {fmt(cell['mae'])} | [{cell['low']:+.2f}, {cell['high']:+.2f}] | "
-            f"{cell['width']:.2f} | {cell['n']} |"
+            f"{cell['width']:.2f} |{correction} {cell['n']} |"
         )
     lines += [
+        "",
+        "Coverage and mean width under every protocol, and per novelty group (coverage / "
+        "mean width, number of test predictions):",
         "",
         "| protocol | coverage | mean width | "
         + " | ".join(f"{flag}" for flag in ("studio", "franchise", "meta"))
@@ -131,7 +144,8 @@ def _interval_section(m: dict[str, Any]) -> list[str]:
         groups = []
         for flag in NOVELTY_FLAGS:
             parts = [
-                f"{key.split('=')[1]} {result['coverage']:.0%} (n={result['n']})"
+                f"{key.split('=')[1]} {result['coverage']:.0%} / {result['mean_width']:.2f} "
+                f"(n={result['n']})"
                 for key, result in summary["by_novelty"].items()
                 if key.startswith(f"{flag}=")
             ]
@@ -140,7 +154,25 @@ def _interval_section(m: dict[str, Any]) -> list[str]:
             f"| ({PROTOCOL_LABELS[name]}) {name} | {summary['coverage']:.1%} | "
             f"{summary['mean_width']:.2f} | " + " | ".join(groups) + " |"
         )
+    lines += ["", *_split_spread(coverage["protocols"])]
     return [*lines, ""]
+
+
+def _split_spread(protocols: dict[str, Any]) -> list[str]:
+    """Per-split coverage: the sampling spread behind each protocol's pooled figure."""
+    lines = []
+    for name, summary in protocols.items():
+        splits = summary.get("by_split", {})
+        if len(splits) < 2:
+            continue
+        values = [split["coverage"] for split in splits.values()]
+        first, result = next(iter(splits.items()))
+        lines.append(
+            f"* ({PROTOCOL_LABELS[name]}) per split: {min(values):.0%}-{max(values):.0%} over "
+            f"{len(values)} splits; split `{first}` alone {result['coverage']:.1%} "
+            f"(n={result['n']})."
+        )
+    return lines
 
 
 def render_model_card(
@@ -192,7 +224,8 @@ def render_model_card(
         f"({fmt(targets['grouped_kfold_r2']['value'])}).",
         f"* Interval coverage {targets['interval_coverage']['target']}: "
         f"{_verdict(targets['interval_coverage']['pass'])}.",
-        f"* Original project's targets on (b): MAE <= {original['mae']['bound']} "
+        f"* Original project's targets on its split (b) `{original.get('split', 'holdout')}`: "
+        f"MAE <= {original['mae']['bound']} "
         f"{_verdict(original['mae']['pass'])} ({fmt(original['mae']['value'])}), R2 >= "
         f"{original['r2']['bound']} {_verdict(original['r2']['pass'])} "
         f"({fmt(original['r2']['value'])}).",

@@ -108,13 +108,17 @@ def chosen_oof_predictions(
 
 
 def calibrate_intervals(
-    model_selection: dict[str, Any], params: TrainingParams, **protocol_predictions: pd.DataFrame
+    model_selection: dict[str, Any],
+    training_rows: pd.DataFrame,
+    params: TrainingParams,
+    **protocol_predictions: pd.DataFrame,
 ) -> tuple[NoveltyIntervals, dict[str, Any]]:
     """The artifact's intervals (shift-protocol residuals), their coverage under every protocol."""
     chosen = model_selection["chosen_model"]
+    meta_scores = training_rows.set_index("game_id")["meta_score"]
     calibration = [protocol_predictions[name] for name in params.interval.calibration_protocols]
-    intervals = calibrate_from_residuals(calibration, chosen, params)
-    return intervals, interval_coverage(protocol_predictions, chosen, params)
+    intervals = calibrate_from_residuals(calibration, chosen, meta_scores, params)
+    return intervals, interval_coverage(protocol_predictions, chosen, meta_scores, params)
 
 
 def train_model(

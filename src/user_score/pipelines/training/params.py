@@ -51,10 +51,15 @@ class GroupedKFold(_Strict):
 
 
 class RandomHoldout(_Strict):
-    """(b) the original project's random split."""
+    """(b) the original project's random split, repeated with seeds ``random_state + r``.
+
+    Repeat 0 is the original project's split (its targets are judged on it); the
+    repeats make the novelty groups' figures more than one draw of ~150 games.
+    """
 
     test_size: float = Field(gt=0, lt=1)
     random_state: int
+    n_repeats: int = Field(ge=1)
 
 
 class TimeBacktest(_Strict):
@@ -94,10 +99,21 @@ class Selection(_Strict):
     artifact_candidates: list[CandidateName] = Field(min_length=1)
 
 
+class IntervalQuantiles(_Strict):
+    """``method: cqr``: the LightGBM quantile models of the residual (at (1 - level) / 2 and
+    (1 + level) / 2), cross-fitted over ``folds`` for the calibration scores."""
+
+    folds: int = Field(ge=2)
+    seed: int
+    lightgbm: dict[str, Any]
+
+
 class Interval(_Strict):
-    """Prediction intervals: Mondrian split-conformal on shift-protocol residuals."""
+    """Prediction intervals: conformal on shift-protocol residuals, per novelty cell."""
 
     level: float = Field(gt=0, lt=1)
+    method: Literal["cqr", "offsets"]
+    quantiles: IntervalQuantiles
     calibration_protocols: list[ProtocolName] = Field(min_length=1)
     groups: list[Literal["meta", "franchise", "studio"]]
     min_group_residuals: int = Field(ge=1)

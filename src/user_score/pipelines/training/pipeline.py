@@ -89,7 +89,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 calibrate_intervals,
-                {"model_selection": "model_selection", "params": PARAMS, **predictions},
+                {
+                    "model_selection": "model_selection",
+                    "training_rows": "training_rows",
+                    "params": PARAMS,
+                    **predictions,
+                },
                 ["interval_calibration", "interval_coverage"],
                 name="calibrate_intervals",
             ),

@@ -4,7 +4,8 @@ Five protocols, one per population a deployed model meets (docs/model_card.md):
 
 * (a) ``grouped_kfold``: grouped repeated K-fold (groups = base title, so ports
   of one game never sit on both sides): games like the training set.
-* (b) ``random_holdout``: the original project's random 80/20 split.
+* (b) ``random_holdout``: the original project's random 80/20 split, repeated with
+  ``n_repeats`` seeds from its ``random_state`` on (split ``seed42`` is the original).
 * (c) ``time_backtest``: train before one cutoff year, test from it on.
 * (d) ``leave_studio_out``: grouped K-fold with the studio as the group, so every
   test game comes from a studio the model never saw.
@@ -58,6 +59,11 @@ def random_holdout(n_rows: int, test_size: float, random_state: int) -> tuple[np
     return np.sort(train), np.sort(test)
 
 
+def holdout_split(seed: int) -> str:
+    """Name of protocol (b)'s split drawn with ``seed`` (``seed42``: the original project's)."""
+    return f"seed{seed}"
+
+
 def time_backtest(years: pd.Series, cutoff_year: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Train on releases before ``cutoff_year``, test on the rest.
 
@@ -93,8 +99,10 @@ def protocol_splits(rows: pd.DataFrame, name: str, params: TrainingParams) -> It
             yield Split(name, f"r{repeat}f{fold}", train, test)
     elif name == "random_holdout":
         spec_b = settings.random_holdout
-        train, test = random_holdout(len(rows), spec_b.test_size, spec_b.random_state)
-        yield Split(name, "holdout", train, test)
+        for repeat in range(spec_b.n_repeats):
+            seed = spec_b.random_state + repeat
+            train, test = random_holdout(len(rows), spec_b.test_size, seed)
+            yield Split(name, holdout_split(seed), train, test)
     elif name == "time_backtest":
         cutoff = settings.time_backtest.cutoff_year
         train, test, _ = time_backtest(rows["release_year"], cutoff)
