@@ -177,3 +177,23 @@ def test_charts_and_model_card_use_the_runs_numbers(run, demo_model_input):
         assert f"{result['candidates'][chosen]['mae']:.3f}" in card
     for key, cell in metrics["interval"]["calibration"]["cells"].items():
         assert f"| `{key}` | {cell['mae']:.3f}" in card
+
+
+def test_a_protocol_without_test_games_is_reported_and_the_card_still_renders(
+    run, demo_model_input
+):
+    """A training file that ends before a protocol's cutoff (e.g. games before 2014 and the
+    2016 time backtest) leaves that protocol without a test game: the metrics and the model
+    card say so instead of failing the run."""
+    params, rows = run["params"], run["rows"]
+    early = rows[rows["release_year"] < params.protocols.time_backtest.cutoff_year]
+    empty_results, empty_predictions = protocol_node("time_backtest")(early, params)
+    assert empty_results["rows"] == 0 and len(empty_predictions) == 0
+    results = {**run["metrics"]["protocols"], "time_backtest": empty_results}
+    predictions = {**run["predictions"], "time_backtest": empty_predictions}
+    selection = run["metrics"]["selection"]
+    _, coverage = calibrate_intervals(selection, rows, params, **predictions)
+    assert coverage["protocols"]["time_backtest"]["n"] == 0
+    metrics = build_training_metrics(selection, coverage, run["model"], params, **results)
+    card = render_model_card(metrics, run["drivers"], demo_model_input)
+    assert "| (c) time_backtest | no test games |" in card

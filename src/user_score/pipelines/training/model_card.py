@@ -141,6 +141,9 @@ def _interval_section(m: dict[str, Any]) -> list[str]:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, summary in coverage["protocols"].items():
+        if not summary.get("n"):
+            lines.append(f"| ({PROTOCOL_LABELS[name]}) {name} | no test games | | | | |")
+            continue
         groups = []
         for flag in NOVELTY_FLAGS:
             parts = [
