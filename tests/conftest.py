@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -247,6 +249,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return 0 if group in RESOURCE_GROUPS else 1 if group in slow else 2
 
     items.sort(key=rank)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """``USER_SCORE_TEST_TIMELINE=<file>``: one JSON line per test (worker, test, start, end).
+
+    The worker timeline of a ``make test`` run (setup and teardown included): where
+    each worker waits or idles, to balance the work units above.
+    """
+    timeline = os.environ.get("USER_SCORE_TEST_TIMELINE")
+    start = time.time()
+    yield
+    if timeline:
+        line = {
+            "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+            "test": item.nodeid,
+            "start": start,
+            "end": time.time(),
+        }
+        with open(timeline, "a", encoding="utf-8") as out:  # one short append per line
+            out.write(json.dumps(line) + "\n")
 
 
 @pytest.hookimpl(optionalhook=True)

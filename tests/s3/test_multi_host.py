@@ -44,12 +44,14 @@ SUMMARY = f"08_reporting/scoring/dt={DAY}/scoring_summary.json"
 FEATURES = f"prod/features/dt={DAY}/features.parquet"
 QUARANTINE = f"08_reporting/scoring/dt={DAY}/scoring_quarantine.csv"
 HISTORY = "08_reporting/monitoring/monitoring_history.csv"
-#: Short storage timeouts and leases, so faults end runs and leases expire in seconds.
+#: Short storage timeouts and leases, so faults end runs and leases expire in seconds
+#: (the timeouts of tests/s3/test_storage_faults.py: a stalled run waits them out
+#: once per request it makes, so they set this module's time).
 FAST_FAULTS = {
     "s3_fs_args": {
         "config_kwargs": {
-            "connect_timeout": 2,
-            "read_timeout": 2,
+            "connect_timeout": 1,
+            "read_timeout": 1,
             "retries": {"mode": "standard", "total_max_attempts": 2},
         }
     },

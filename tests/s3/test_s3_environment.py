@@ -46,14 +46,14 @@ def persisted_datasets(project: Path) -> tuple[dict[str, str], dict[str, Any]]:
     """``{dataset: location}`` of every dataset of every registered pipeline, and the pipelines."""
     from kedro.framework.project import pipelines
 
-    context = s3_context(project)
+    catalog = s3_context(project).catalog  # built anew by every access of the property
     registered = dict(pipelines)
     names = set().union(*(p.datasets() for p in registered.values()))
     locations = {}
     for name in sorted(names):
-        if name.startswith("params:") or name == "parameters" or name not in context.catalog:
+        if name.startswith("params:") or name == "parameters" or name not in catalog:
             continue
-        location = dataset_location(context.catalog[name])
+        location = dataset_location(catalog[name])
         if location:
             locations[name] = location
     return locations, registered
