@@ -92,25 +92,37 @@ class ResidualQuantiles:
 
     alpha: float
     params: dict[str, Any]
+    #: The :data:`QUANTILE_FEATURES` the models read (a subset, in that order).
+    features: tuple[str, ...] = QUANTILE_FEATURES
     low: Any = None
     high: Any = None
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.features) - set(QUANTILE_FEATURES))
+        if unknown:
+            raise ValueError(f"unknown quantile features {unknown}; known: {QUANTILE_FEATURES}")
+        self.features = tuple(name for name in QUANTILE_FEATURES if name in self.features)
 
     def _model(self, quantile: float) -> lgb.LGBMRegressor:
         return lgb.LGBMRegressor(objective="quantile", alpha=quantile, **self.params)
 
+    def _columns(self, inputs: np.ndarray) -> np.ndarray:
+        return inputs[:, [QUANTILE_FEATURES.index(name) for name in self.features]]
+
     def fit(self, inputs: np.ndarray, residuals: np.ndarray) -> ResidualQuantiles:
-        """Fit both quantile models on all rows given."""
-        self.low = self._model(self.alpha).fit(inputs, residuals)
-        self.high = self._model(1.0 - self.alpha).fit(inputs, residuals)
+        """Fit both quantile models on all rows given (``inputs``: :func:`quantile_inputs`)."""
+        self.low = self._model(self.alpha).fit(self._columns(inputs), residuals)
+        self.high = self._model(1.0 - self.alpha).fit(self._columns(inputs), residuals)
         return self
 
     def predict(self, inputs: np.ndarray, num_threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper residual quantile of each row."""
         if len(inputs) == 0:
             return np.empty(0), np.empty(0)
+        columns = self._columns(inputs)
         return (
-            self.low.predict(inputs, num_threads=num_threads),
-            self.high.predict(inputs, num_threads=num_threads),
+            self.low.predict(columns, num_threads=num_threads),
+            self.high.predict(columns, num_threads=num_threads),
         )
 
     def cross_fitted(
@@ -120,7 +132,8 @@ class ResidualQuantiles:
         low, high = np.zeros(len(residuals)), np.zeros(len(residuals))
         splitter = KFold(n_splits=folds, shuffle=True, random_state=seed)
         for train, test in splitter.split(inputs):
-            part = ResidualQuantiles(self.alpha, self.params).fit(inputs[train], residuals[train])
+            part = ResidualQuantiles(self.alpha, self.params, self.features)
+            part.fit(inputs[train], residuals[train])
             low[test], high[test] = part.predict(inputs[test])
         return low, high
 

@@ -467,3 +467,18 @@ def test_cqr_intervals_always_hold_the_point_and_keep_their_coverage_when_errors
     low, high = cqr.row_offsets(fresh_flags, fresh_inputs)
     assert (low <= 0).all() and (high == 0).all()
     assert abs(np.mean((fresh >= low) & (fresh <= high)) - 0.8) < 0.02
+
+
+def test_residual_quantiles_read_only_their_features():
+    """``training.interval.quantiles.features`` picks columns of :func:`quantile_inputs`; an
+    unknown name is an error naming the known ones."""
+    _flags, inputs, residuals = _heteroscedastic(600, 3)
+    params = {"n_estimators": 20, "min_child_samples": 20, "verbose": -1}
+    subset = ResidualQuantiles(0.1, params, ("prediction", "meta_score")).fit(inputs, residuals)
+    assert subset.features == ("meta_score", "prediction")  # QUANTILE_FEATURES order
+    assert subset.low.n_features_in_ == 2
+    shuffled = inputs.copy()
+    shuffled[:, 0] = 1.0 - shuffled[:, 0]  # meta_missing: not read, so no effect
+    np.testing.assert_array_equal(subset.predict(inputs)[0], subset.predict(shuffled)[0])
+    with pytest.raises(ValueError, match="unknown quantile features"):
+        ResidualQuantiles(0.1, params, ("title_length",))

@@ -12,6 +12,15 @@ from user_score.pipelines.training.params import PROTOCOL_LABELS
 
 pytestmark = pytest.mark.slow
 
+#: The CI budget, and four candidates (a baseline, the critic line, the ridge, the blend):
+#: this test is about the session (runtime params, files, monitoring's reference), not
+#: about which candidate wins (tests/pipelines/training/test_nodes.py runs all of them).
+SESSION_BUDGET = {
+    **SMALL_BUDGET,
+    "candidates": ["mean_baseline", "critic_only", "linear", "lightgbm_linear_blend"],
+    "selection": {"artifact_candidates": ["critic_only", "linear", "lightgbm_linear_blend"]},
+}
+
 
 def test_kedro_session_trains_on_the_demo_data(project_copy, kedro_run):
     kedro_run(project_copy, pipeline_name="data_engineering")
@@ -20,12 +29,13 @@ def test_kedro_session_trains_on_the_demo_data(project_copy, kedro_run):
         pipeline_name="training",
         # like `kedro run --params training.protocols.grouped_kfold.n_repeats=1,...`
         # (the CLI nests dotted keys)
-        runtime_params={"training": SMALL_BUDGET},
+        runtime_params={"training": SESSION_BUDGET},
     )
     data = project_copy / "data"
     metrics = json.loads((data / "08_reporting/training_metrics.json").read_text())
     grouped = metrics["protocols"]["grouped_kfold"]
     assert grouped["settings"]["n_repeats"] == 1  # runtime params applied
+    assert list(grouped["candidates"]) == SESSION_BUDGET["candidates"]
     assert len(grouped["splits"]) == grouped["settings"]["n_splits"]
     for name in PROTOCOL_LABELS:
         table = pd.read_parquet(data / f"07_model_output/protocols/{name}.parquet")

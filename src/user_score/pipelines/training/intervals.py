@@ -60,7 +60,11 @@ def _calibrate(residuals: pd.DataFrame, params: TrainingParams) -> NoveltyInterv
         settings.level,
         settings.min_group_residuals,
         quantiles=(
-            ResidualQuantiles((1.0 - settings.level) / 2.0, dict(settings.quantiles.lightgbm))
+            ResidualQuantiles(
+                (1.0 - settings.level) / 2.0,
+                dict(settings.quantiles.lightgbm),
+                tuple(settings.quantiles.features),
+            )
             if cqr
             else None
         ),

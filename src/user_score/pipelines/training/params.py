@@ -103,6 +103,9 @@ class IntervalQuantiles(_Strict):
     """``method: cqr``: the LightGBM quantile models of the residual (at (1 - level) / 2 and
     (1 + level) / 2), cross-fitted over ``folds`` for the calibration scores."""
 
+    features: list[
+        Literal["meta_missing", "meta_score", "franchise_new", "studio_unseen", "prediction"]
+    ] = Field(min_length=1)
     folds: int = Field(ge=2)
     seed: int
     lightgbm: dict[str, Any]
