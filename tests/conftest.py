@@ -16,6 +16,10 @@ from filelock import FileLock
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# With the tracking extra installed (the dev extra has it), runs record nothing in
+# MLflow unless a test turns it on (tests/tracking): no store per project copy, no
+# MLflow import in every `kedro` child process.
+os.environ.setdefault("USER_SCORE_TRACKING", "off")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = PROJECT_ROOT.parent / "shared" / "data" / "nintendo_games.csv"

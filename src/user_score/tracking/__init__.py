@@ -1,0 +1,39 @@
+"""Experiment tracking with kedro-mlflow: an optional extra (``pip install -e ".[tracking]"``).
+
+With the extra installed, every ``kedro run`` is recorded in an embedded MLflow
+store (sqlite under ``data/mlflow``, ``conf/base/mlflow.yml``): flattened
+parameters, training metrics per candidate and protocol, the model card and
+charts as artifacts, and the model registered together with its reference
+profile and performance estimator as one version (docs/tracking.md).
+
+Without the extra nothing here imports MLflow: :func:`tracking_hooks` returns no
+hook and the catalog's ``registered_model`` entry (read only by the ``rollback``
+pipeline) fails with a message naming the extra.
+"""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+from typing import Any
+
+from .datasets import RegisteredModelDataset
+
+__all__ = ["RegisteredModelDataset", "tracking_available", "tracking_hooks"]
+
+#: The extra that installs kedro-mlflow and MLflow.
+EXTRA = "tracking"
+INSTALL_HINT = 'pip install -e ".[tracking]"  (or: make install-tracking)'
+
+
+def tracking_available() -> bool:
+    """True if kedro-mlflow (and so MLflow) is installed."""
+    return find_spec("kedro_mlflow") is not None
+
+
+def tracking_hooks() -> tuple[Any, ...]:
+    """The tracking hook when the extra is installed, else nothing (settings.HOOKS)."""
+    if not tracking_available():
+        return ()
+    from .hooks import TrackingHook
+
+    return (TrackingHook(),)

@@ -1,0 +1,55 @@
+"""Rollback end to end: score and monitor with an older registered version and its own reference."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.tracking.conftest import store_uri, tracked_run
+
+mlflow = pytest.importorskip("mlflow")
+
+DAY = "2021-03-01"
+
+
+def registered_model_versions(project) -> dict[str, str]:
+    client = mlflow.tracking.MlflowClient(tracking_uri=store_uri(project))
+    return {
+        v.version: v.tags["model_version"]
+        for v in client.search_model_versions("name='user_score'")
+    }
+
+
+@pytest.mark.slow
+def test_rollback_scores_and_monitors_with_version_1(trained_twice):
+    project = trained_twice
+    versions = registered_model_versions(project)
+    assert versions["1"] != versions["2"]
+    models = project / "data/06_models"
+    assert (
+        json.loads((models / "reference_profile.json").read_text())["model_version"]
+        == (versions["2"])
+    )
+
+    tracked_run(project, "rollback", {"rollback": {"version": 1}})
+
+    reference = json.loads((models / "reference_profile.json").read_text())
+    assert reference["model_version"] == versions["1"]
+    tracked_run(project, "simulation", {"run_date": DAY})
+    tracked_run(project, "scoring", {"run_date": DAY})
+    tracked_run(project, "monitoring", {"run_date": DAY})
+    predictions = pd.read_csv(project / f"data/prod/predictions/dt={DAY}/predictions.csv")
+    assert set(predictions["model_version"]) == {versions["1"]}
+    status = json.loads(
+        (project / f"data/08_reporting/monitoring/dt={DAY}/monitoring_status.json").read_text()
+    )
+    assert status["model_version"] == {"predictions": [versions["1"]], "reference": versions["1"]}
+    # the rollback registered nothing: still two versions
+    assert set(registered_model_versions(project)) == {"1", "2"}
+
+
+def test_a_rollback_to_a_version_that_does_not_exist_names_the_registered_ones(trained_twice):
+    with pytest.raises(Exception, match=r"no version '7'.*registered versions: 1, 2"):
+        tracked_run(trained_twice, "rollback", {"rollback": {"version": 7}})
