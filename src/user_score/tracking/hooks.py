@@ -70,6 +70,7 @@ class TrackingHook(MlflowHook):
         super().__init__()
         self._off = False
         self._saved: dict[str, Any] = {}
+        self._logged: set[str] = set()
         self._trained = False
         self._registered_name = DEFAULT_REGISTERED_NAME
         self.registered_version: str | None = None
@@ -98,6 +99,7 @@ class TrackingHook(MlflowHook):
         load_versions: Any,
     ) -> None:
         self._saved = {}
+        self._logged: set[str] = set()
         self._trained = False
         self.registered_version = None
         if self._off:
@@ -125,8 +127,12 @@ class TrackingHook(MlflowHook):
     def before_node_run(self, node: Any, catalog: Any, inputs: dict[str, Any], is_async: bool):
         if self._off:
             return
-        # kedro-mlflow logs every "params:<key>" input as is; hand it one key per leaf
-        super().before_node_run(node, catalog, flat_params(inputs), is_async)
+        # kedro-mlflow logs every "params:<key>" input as is; hand it one key per leaf,
+        # each once per run: MLflow refuses a second value, and ${run_time:}
+        # (params:run_started_at) is resolved again for later nodes.
+        params = {k: v for k, v in flat_params(inputs).items() if k not in self._logged}
+        self._logged.update(params)
+        super().before_node_run(node, catalog, params, is_async)
 
     @hook_impl
     def after_dataset_saved(self, dataset_name: str, data: Any, node: Any) -> None:
