@@ -99,7 +99,6 @@ class TrackingHook(MlflowHook):
         load_versions: Any,
     ) -> None:
         self._saved = {}
-        self._logged: set[str] = set()
         self._trained = False
         self.registered_version = None
         if self._off:
@@ -113,6 +112,7 @@ class TrackingHook(MlflowHook):
 
     @hook_impl
     def before_pipeline_run(self, run_params: Any, pipeline: Any, catalog: Any) -> None:
+        self._logged = set()  # not in after_catalog_created: a catalog may be made again mid-run
         if not self._off:
             super().before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
 
