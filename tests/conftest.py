@@ -200,7 +200,8 @@ def demo_run_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # --------------------------------------------------------------------------- xdist scheduling
-#: Modules sharing one server or browser per worker: each set runs on one worker.
+#: Modules sharing one server, browser or expensive project per worker: each set runs
+#: on one worker.
 RESOURCE_GROUPS = {
     "s3": (
         "tests/s3/",
@@ -208,6 +209,8 @@ RESOURCE_GROUPS = {
         "tests/notebooks/test_notebooks_s3.py",
     ),
     "browser": ("tests/viz/test_viz_browser.py", "tests/viz/test_doc_images.py"),
+    # one tracked project trained twice (tests/tracking/conftest.py), built once
+    "tracking": ("tests/tracking/",),
 }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KEDRO, copy_project, kedro_child_env
+from tests.conftest import copy_project, kedro_child_env, kedro_cli
 
 HIDE_TRACKING = textwrap.dedent(
     """
@@ -40,9 +40,7 @@ def kedro_without_tracking(
     site.mkdir(exist_ok=True)
     (site / "sitecustomize.py").write_text(HIDE_TRACKING)
     env = kedro_child_env({"PYTHONPATH": str(site), "USER_SCORE_TRACKING": "on"})
-    return subprocess.run(
-        [KEDRO, "run", *args], cwd=project, env=env, capture_output=True, text=True, check=False
-    )
+    return kedro_cli(project, *args, env=env)
 
 
 @pytest.mark.slow
