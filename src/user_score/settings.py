@@ -35,9 +35,10 @@ DATA_CATALOG_CLASS = ContractDataCatalog
 # (docs/reliability.md): one run per output partition, secrets redacted from
 # logs and errors. (Atomic writes need no hook: the catalog's dataset types are
 # the project's atomic ones, user_score.datasets.)
+TRACKING = tracking_hooks()
 HOOKS = (
-    *tracking_hooks(),
-    ConsoleHook(),
+    *TRACKING,
+    ConsoleHook(tracking=TRACKING),
     NodeTimingHook(),
     RunGuardHook(),
     SecretRedactionHook(),

@@ -17,7 +17,7 @@ DAY = "2021-03-01"
 def registered_model_versions(project) -> dict[str, str]:
     client = mlflow.tracking.MlflowClient(tracking_uri=store_uri(project))
     return {
-        v.version: v.tags["model_version"]
+        str(v.version): v.tags["model_version"]  # MLflow 3.17 answers an int
         for v in client.search_model_versions("name='user_score'")
     }
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.tracking.conftest import store_uri
+from tests.tracking.conftest import SUMMARIES, store_uri
 from user_score.tracking.registry import load_version
 
 mlflow = pytest.importorskip("mlflow")
@@ -18,6 +18,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def client(trained_twice):
     return MlflowClient(tracking_uri=store_uri(trained_twice))
+
+
+def all_runs(client):
+    experiment = client.get_experiment_by_name("user_score")
+    return client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
 
 
 def training_runs(client):
@@ -57,7 +62,7 @@ def test_each_training_run_registers_model_reference_and_estimator_as_one_versio
     versions = sorted(
         client.search_model_versions("name='user_score'"), key=lambda v: int(v.version)
     )
-    assert [v.version for v in versions] == ["1", "2"]
+    assert [str(v.version) for v in versions] == ["1", "2"]
     runs = training_runs(client)
     assert [v.run_id for v in versions] == [run.info.run_id for run in runs]
     first, second = (v.tags["model_version"] for v in versions)
@@ -69,3 +74,36 @@ def test_each_training_run_registers_model_reference_and_estimator_as_one_versio
     assert loaded["reference_profile"]["model_version"] == first
     assert loaded["performance_estimator"] is not None
     assert loaded["registered_version"]["run_id"] == runs[0].info.run_id
+
+
+def test_each_kedro_run_is_its_own_mlflow_run_and_none_is_left_open(trained_twice, client):
+    """Three sessions in one process: three finished MLflow runs, none adopted by the next.
+
+    (kedro-mlflow re-opens the run before every node; with ``nested: True`` each
+    re-opening stacked it once more, the run outlived its session, and the next
+    training logged into the first one: MLflow refused its second
+    ``run_started_at``.)
+    """
+    first_three = all_runs(client)[:3]
+    assert [run.info.run_name for run in first_three] == [
+        "data_engineering",
+        "training",
+        "training",
+    ]
+    assert all(run.info.status == "FINISHED" for run in first_three)
+    assert len({run.info.run_id for run in first_three}) == 3
+    started = [run.data.params["run_started_at"] for run in first_three[1:]]
+    assert started[0] != started[1]
+    assert mlflow.active_run() is None
+
+
+def test_the_console_summary_names_the_mlflow_run_and_the_registered_version(trained_twice, client):
+    assert len(SUMMARIES) == 3
+    engineering, _, second = SUMMARIES
+    runs = all_runs(client)
+    assert f"mlflow      run {runs[0].info.run_id} (experiment user_score)\n" in engineering
+    assert "registered" not in engineering
+    assert (
+        f"mlflow      run {runs[2].info.run_id} (experiment user_score), "
+        "registered user_score version 2\n"
+    ) in second

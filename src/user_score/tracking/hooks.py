@@ -70,10 +70,10 @@ class TrackingHook(MlflowHook):
         super().__init__()
         self._off = False
         self._saved: dict[str, Any] = {}
-        self._logged: set[str] = set()
         self._trained = False
         self._registered_name = DEFAULT_REGISTERED_NAME
         self.registered_version: str | None = None
+        self._tracked: dict[str, str] | None = None
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
@@ -112,9 +112,17 @@ class TrackingHook(MlflowHook):
 
     @hook_impl
     def before_pipeline_run(self, run_params: Any, pipeline: Any, catalog: Any) -> None:
-        self._logged = set()  # not in after_catalog_created: a catalog may be made again mid-run
+        self._tracked = None
         if not self._off:
             super().before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
+
+    def tracked_run(self) -> dict[str, str] | None:
+        """The last run's MLflow record, for the console summary; None if not tracked.
+
+        ``run_id`` and ``experiment``, plus ``registered_model`` and
+        ``registered_version`` when the run registered a model version.
+        """
+        return self._tracked
 
     @hook_impl
     def on_pipeline_error(self, error: Any, run_params: Any, pipeline: Any, catalog: Any):
@@ -127,12 +135,8 @@ class TrackingHook(MlflowHook):
     def before_node_run(self, node: Any, catalog: Any, inputs: dict[str, Any], is_async: bool):
         if self._off:
             return
-        # kedro-mlflow logs every "params:<key>" input as is; hand it one key per leaf,
-        # each once per run: MLflow refuses a second value, and ${run_time:}
-        # (params:run_started_at) is resolved again for later nodes.
-        params = {k: v for k, v in flat_params(inputs).items() if k not in self._logged}
-        self._logged.update(params)
-        super().before_node_run(node, catalog, params, is_async)
+        # kedro-mlflow logs every "params:<key>" input as is; hand it one key per leaf
+        super().before_node_run(node, catalog, flat_params(inputs), is_async)
 
     @hook_impl
     def after_dataset_saved(self, dataset_name: str, data: Any, node: Any) -> None:
@@ -188,6 +192,14 @@ class TrackingHook(MlflowHook):
                     self._saved["performance_estimator"],
                 )
                 mlflow.set_tag("registered_model_version", self.registered_version)
+            if self._is_mlflow_enabled and self.run_id:
+                self._tracked = {
+                    "run_id": self.run_id,
+                    "experiment": self.mlflow_config.tracking.experiment.name,
+                }
+                if self.registered_version:
+                    self._tracked["registered_model"] = self._registered_name
+                    self._tracked["registered_version"] = self.registered_version
         finally:
             self._saved, self._trained = {}, False
             super().after_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)

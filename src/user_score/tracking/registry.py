@@ -112,7 +112,7 @@ def load_version(registered_name: str, version: str) -> dict[str, Any]:
         details = client.get_model_version(registered_name, version)
     except mlflow.exceptions.MlflowException as error:
         known = sorted(
-            (v.version for v in client.search_model_versions(f"name='{registered_name}'")),
+            (str(v.version) for v in client.search_model_versions(f"name='{registered_name}'")),
             key=int,
         )
         raise ValueError(
