@@ -29,12 +29,15 @@ class RegisteredModelDataset(AbstractDataset[None, dict[str, Any]]):
         registered_model:
           type: user_score.tracking.RegisteredModelDataset
           name: user_score
-          version: ${runtime_params:rollback.version,null}
+          registered_version: ${runtime_params:rollback.version,null}
     """
 
-    def __init__(self, name: str, version: int | str | None = None, metadata: Any = None):
+    def __init__(
+        self, name: str, registered_version: int | str | None = None, metadata: Any = None
+    ):
+        # not ``version``: Kedro's catalog strips that key (reserved for versioned datasets)
         self._name = name
-        self._version = version
+        self._registered_version = registered_version
         self.metadata = metadata
 
     @property
@@ -43,7 +46,7 @@ class RegisteredModelDataset(AbstractDataset[None, dict[str, Any]]):
         return self._name
 
     def load(self) -> dict[str, Any]:
-        if self._version is None:
+        if self._registered_version is None:
             raise DatasetError(
                 f"registered_model: no version given; name one of the versions of "
                 f"'{self._name}' with --params rollback.version=N (docs/tracking.md)"
@@ -60,10 +63,10 @@ class RegisteredModelDataset(AbstractDataset[None, dict[str, Any]]):
                 "registered_model needs the tracking extra: "
                 'pip install -e ".[tracking]" (or make install-tracking)'
             ) from error
-        return registry.load_version(self._name, str(self._version))
+        return registry.load_version(self._name, str(self._registered_version))
 
     def save(self, data: None) -> None:
         raise DatasetError("registered_model is read-only: training registers versions")
 
     def _describe(self) -> dict[str, Any]:
-        return {"name": self._name, "version": self._version}
+        return {"name": self._name, "registered_version": self._registered_version}
