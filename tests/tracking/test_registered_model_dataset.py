@@ -9,6 +9,7 @@ import yaml
 from kedro.io import DataCatalog, DatasetError
 
 from tests.conftest import PROJECT_ROOT
+from user_score.console.errors import describe
 
 
 def registered_model_entry(version) -> dict:
@@ -28,7 +29,10 @@ def test_the_catalog_entry_hands_the_dataset_its_version_without_a_warning(caplo
     assert not caplog.records, caplog.text
 
 
-def test_a_rollback_without_a_version_says_how_to_name_one():
+def test_a_rollback_without_a_version_ends_with_one_block_saying_how_to_name_one():
     catalog = DataCatalog.from_config({"registered_model": registered_model_entry(None)})
-    with pytest.raises(DatasetError, match=r"--params rollback.version=N"):
+    with pytest.raises(DatasetError, match=r"no version given") as raised:
         catalog.load("registered_model")
+    block = describe(raised.value)
+    assert block is not None and block.dataset == "registered_model"
+    assert "--pipelines rollback --params rollback.version=N" in block.todo

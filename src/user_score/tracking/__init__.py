@@ -13,12 +13,15 @@ pipeline) fails with a message naming the extra.
 
 from __future__ import annotations
 
+import logging
+import os
+import warnings
 from importlib.util import find_spec
 from typing import Any
 
 from .datasets import RegisteredModelDataset
 
-__all__ = ["RegisteredModelDataset", "tracking_available", "tracking_hooks"]
+__all__ = ["RegisteredModelDataset", "quiet_mlflow", "tracking_available", "tracking_hooks"]
 
 #: The extra that installs kedro-mlflow and MLflow.
 EXTRA = "tracking"
@@ -30,10 +33,30 @@ def tracking_available() -> bool:
     return find_spec("kedro_mlflow") is not None
 
 
+def quiet_mlflow() -> None:
+    """MLflow and kedro-mlflow as quiet as the rest of a run (conf/logging.yml).
+
+    Call before importing either. MLflow's own log handler prints INFO
+    (``MLFLOW_LOGGING_LEVEL`` WARNING unless set); kedro-mlflow sets its logger to
+    INFO when imported (reset: the root level of the logging config decides, so
+    ``conf/logging_verbose.yml`` shows its lines); both define an
+    ``mlflow.pyfunc.PythonModel`` without type hints, which MLflow warns about
+    at import.
+    """
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    warnings.filterwarnings(
+        "ignore", message=r".*Add type hints to the `predict` method", category=UserWarning
+    )
+    import kedro_mlflow  # noqa: F401  (sets its logger's level when imported)
+
+    logging.getLogger("kedro_mlflow").setLevel(logging.NOTSET)
+
+
 def tracking_hooks() -> tuple[Any, ...]:
     """The tracking hook when the extra is installed, else nothing (settings.HOOKS)."""
     if not tracking_available():
         return ()
+    quiet_mlflow()
     from .hooks import TrackingHook
 
     return (TrackingHook(),)

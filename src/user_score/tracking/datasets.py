@@ -7,6 +7,7 @@ created, so a default install (no ``tracking`` extra) loads the catalog.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
 from kedro.io import AbstractDataset, DatasetError
@@ -14,8 +15,25 @@ from kedro.io import AbstractDataset, DatasetError
 from .switch import SWITCH, switched_off
 
 
-class TrackingNotInstalledError(DatasetError):
+class RegistryError(DatasetError):
+    """The model registry cannot give the asked version; ``todo`` says what to do.
+
+    A known error: the console ends the run with one block (user_score.console.errors).
+    """
+
+    def __init__(self, message: str, todo: str) -> None:
+        super().__init__(message)
+        self.todo = todo
+
+
+class TrackingNotInstalledError(RegistryError):
     """The ``tracking`` extra (kedro-mlflow, MLflow) is not installed."""
+
+
+INSTALL_TODO = (
+    'install it: pip install -e ".[tracking]" (or make install-tracking), then run again '
+    "(docs/tracking.md)"
+)
 
 
 class RegisteredModelDataset(AbstractDataset[None, dict[str, Any]]):
@@ -47,22 +65,28 @@ class RegisteredModelDataset(AbstractDataset[None, dict[str, Any]]):
 
     def load(self) -> dict[str, Any]:
         if self._registered_version is None:
-            raise DatasetError(
-                f"registered_model: no version given; name one of the versions of "
-                f"'{self._name}' with --params rollback.version=N (docs/tracking.md)"
+            raise RegistryError(
+                f"registered_model: no version given for the registered model '{self._name}'",
+                todo="name one: kedro run --pipelines rollback --params rollback.version=N "
+                "(make mlflow-ui lists the versions; docs/runbook.md)",
             )
         if switched_off():
-            raise DatasetError(
+            raise RegistryError(
                 f"registered_model: tracking is off ({SWITCH}=off), so the model registry "
-                "is not configured; run the rollback without it"
+                "is not configured",
+                todo=f"run the rollback without {SWITCH}=off",
             )
-        try:
-            from . import registry
-        except ImportError as error:
+        if find_spec("kedro_mlflow") is None or find_spec("mlflow") is None:
             raise TrackingNotInstalledError(
-                "registered_model needs the tracking extra: "
-                'pip install -e ".[tracking]" (or make install-tracking)'
-            ) from error
+                "registered_model needs the tracking extra (kedro-mlflow, MLflow), "
+                "which is not installed",
+                todo=INSTALL_TODO,
+            )
+        from . import quiet_mlflow
+
+        quiet_mlflow()
+        from . import registry
+
         return registry.load_version(self._name, str(self._registered_version))
 
     def save(self, data: None) -> None:

@@ -22,6 +22,7 @@ from mlflow.tracking import MlflowClient
 from user_score.datasets import ModelArtifactDataset
 from user_score.datasets.json import JSONDataset
 from user_score.model.artifact import library_versions
+from user_score.tracking.datasets import RegistryError
 
 logger = logging.getLogger(__name__)
 
@@ -115,9 +116,11 @@ def load_version(registered_name: str, version: str) -> dict[str, Any]:
             (str(v.version) for v in client.search_model_versions(f"name='{registered_name}'")),
             key=int,
         )
-        raise ValueError(
+        raise RegistryError(
             f"{registered_name} has no version {version!r}; registered versions: "
-            f"{', '.join(known) or 'none (run training with the tracking extra first)'}"
+            f"{', '.join(known) or 'none (run training with the tracking extra first)'}",
+            todo="roll back to one of the registered versions: "
+            "kedro run --pipelines rollback --params rollback.version=N",
         ) from error
     with tempfile.TemporaryDirectory(prefix="user_score_rollback_") as tmp:
         local = Path(
