@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from importlib.util import find_spec
 from typing import Any
 
 from .datasets import RegisteredModelDataset
+from .startup import quiet_mlflow_type_hint_warning
 
 __all__ = ["RegisteredModelDataset", "quiet_mlflow", "tracking_available", "tracking_hooks"]
 
@@ -39,14 +39,12 @@ def quiet_mlflow() -> None:
     Call before importing either. MLflow's own log handler prints INFO
     (``MLFLOW_LOGGING_LEVEL`` WARNING unless set); kedro-mlflow sets its logger to
     INFO when imported (reset: the root level of the logging config decides, so
-    ``conf/logging_verbose.yml`` shows its lines); both define an
-    ``mlflow.pyfunc.PythonModel`` without type hints, which MLflow warns about
-    at import.
+    ``conf/logging_verbose.yml`` shows its lines); MLflow's warning about model
+    classes without type hints is dropped (:mod:`.startup`, also a ``kedro.init``
+    hook, for the ``kedro`` command's own start).
     """
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
-    warnings.filterwarnings(
-        "ignore", message=r".*Add type hints to the `predict` method", category=UserWarning
-    )
+    quiet_mlflow_type_hint_warning()
     import kedro_mlflow  # noqa: F401  (sets its logger's level when imported)
 
     logging.getLogger("kedro_mlflow").setLevel(logging.NOTSET)
