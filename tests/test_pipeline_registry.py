@@ -99,6 +99,7 @@ def test_rollback_is_registered_but_never_runs_by_default(pipelines):
         "model",
         "reference_profile",
         "performance_estimator",
+        "performance_estimator_metrics",
     }
     default_nodes = {node.name for node in pipelines["__default__"].nodes}
     assert not default_nodes & {node.name for node in pipelines["rollback"].nodes}

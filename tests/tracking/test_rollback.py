@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from tests.tracking.conftest import store_uri, tracked_run
+from user_score.datasets import ModelArtifactDataset
 
 mlflow = pytest.importorskip("mlflow")
 
@@ -20,6 +21,14 @@ def registered_model_versions(project) -> dict[str, str]:
         str(v.version): v.tags["model_version"]  # MLflow 3.17 answers an int
         for v in client.search_model_versions("name='user_score'")
     }
+
+
+def training_run_started_at(project) -> list[str]:
+    """``run_started_at`` of each training run, in order (versions 1, 2)."""
+    client = mlflow.tracking.MlflowClient(tracking_uri=store_uri(project))
+    experiment = client.get_experiment_by_name("user_score")
+    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
+    return [run.data.params["run_started_at"] for run in runs if run.info.run_name == "training"]
 
 
 @pytest.mark.slow
@@ -37,6 +46,15 @@ def test_rollback_scores_and_monitors_with_version_1(trained_twice):
 
     reference = json.loads((models / "reference_profile.json").read_text())
     assert reference["model_version"] == versions["1"]
+    # the estimator is version 1's (trained at its run's start) and so is its evaluation
+    estimator = ModelArtifactDataset(filepath=str(models / "performance_estimator.pkl")).load()
+    assert estimator.metadata["trained_at"] == training_run_started_at(project)[0]
+    from user_score.tracking.registry import load_version  # imports MLflow
+
+    mlflow.set_tracking_uri(store_uri(project))
+    registered = load_version("user_score", "1")["performance_estimator_metrics"]
+    reported = project / "data/08_reporting/performance_estimator_metrics.json"
+    assert json.loads(reported.read_text()) == registered and "oof_mae" in registered
     tracked_run(project, "simulation", {"run_date": DAY})
     tracked_run(project, "scoring", {"run_date": DAY})
     tracked_run(project, "monitoring", {"run_date": DAY})

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from tests.tracking.conftest import SUMMARIES, store_uri
-from user_score.tracking.registry import load_version
 
 mlflow = pytest.importorskip("mlflow")
 MlflowClient = mlflow.tracking.MlflowClient
@@ -68,6 +67,8 @@ def test_each_training_run_registers_model_reference_and_estimator_as_one_versio
     first, second = (v.tags["model_version"] for v in versions)
     assert first != second
     assert all(v.tags["reference_model_version"] == v.tags["model_version"] for v in versions)
+    from user_score.tracking.registry import load_version  # imports MLflow
+
     mlflow.set_tracking_uri(store_uri(trained_twice))
     loaded = load_version("user_score", "1")
     assert loaded["model"].model_version == first

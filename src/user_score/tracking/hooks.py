@@ -45,6 +45,8 @@ CHART_ARTIFACTS = {
 }
 #: The three files that are registered together as one model version.
 REGISTERED = ("model", "reference_profile", "performance_estimator")
+#: Registered with them when the run saved it: the estimator's evaluation (08_reporting).
+REGISTERED_IF_SAVED = ("performance_estimator_metrics",)
 #: Catalog entry naming the registered model (its ``name``).
 REGISTERED_MODEL_ENTRY = "registered_model"
 DEFAULT_REGISTERED_NAME = "user_score"
@@ -142,7 +144,7 @@ class TrackingHook(MlflowHook):
     def after_dataset_saved(self, dataset_name: str, data: Any, node: Any) -> None:
         if not (self._is_mlflow_enabled and self.run_id):
             return
-        if dataset_name in REGISTERED:
+        if dataset_name in REGISTERED + REGISTERED_IF_SAVED:
             self._saved[dataset_name] = data
         if dataset_name == "training_metrics":
             self._trained = True
@@ -190,6 +192,7 @@ class TrackingHook(MlflowHook):
                     self._saved["model"],
                     self._saved["reference_profile"],
                     self._saved["performance_estimator"],
+                    self._saved.get("performance_estimator_metrics"),
                 )
                 mlflow.set_tag("registered_model_version", self.registered_version)
             if self._is_mlflow_enabled and self.run_id:

@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 PICKLES = {"model": "model.pkl", "performance_estimator": "performance_estimator.pkl"}
 REFERENCE = "reference_profile"
 REFERENCE_FILE = "reference_profile.json"
+#: The estimator's evaluation (08_reporting/performance_estimator_metrics.json), if saved.
+ESTIMATOR_METRICS = "performance_estimator_metrics"
+ESTIMATOR_METRICS_FILE = "performance_estimator_metrics.json"
 
 
 class UserScorePyfunc(PythonModel):
@@ -53,9 +56,13 @@ def _load_pickle(folder: Path, filename: str) -> Any:
 
 
 def write_artifacts(
-    folder: Path, model: Any, reference_profile: dict[str, Any], performance_estimator: Any
+    folder: Path,
+    model: Any,
+    reference_profile: dict[str, Any],
+    performance_estimator: Any,
+    performance_estimator_metrics: dict[str, Any] | None = None,
 ) -> dict[str, str]:
-    """The three files under ``folder`` as the catalog writes them; the pyfunc ``artifacts``."""
+    """The files under ``folder`` as the catalog writes them; the pyfunc ``artifacts``."""
     artifacts = {}
     for name, data in (("model", model), ("performance_estimator", performance_estimator)):
         (folder / name).mkdir(parents=True, exist_ok=True)
@@ -65,6 +72,11 @@ def write_artifacts(
         reference_profile
     )
     artifacts[REFERENCE] = str(folder / REFERENCE_FILE)
+    if performance_estimator_metrics is not None:
+        JSONDataset(filepath=str(folder / ESTIMATOR_METRICS_FILE), save_args={"indent": 1}).save(
+            performance_estimator_metrics
+        )
+        artifacts[ESTIMATOR_METRICS] = str(folder / ESTIMATOR_METRICS_FILE)
     return artifacts
 
 
@@ -73,10 +85,21 @@ def register_version(
     model: Any,
     reference_profile: dict[str, Any],
     performance_estimator: Any,
+    performance_estimator_metrics: dict[str, Any] | None = None,
 ) -> str:
-    """Log the three as one pyfunc model in the active run and register it; its version number."""
+    """Log the files as one pyfunc model in the active run and register it; its version number.
+
+    The model, the reference profile, the performance estimator and, when the
+    run saved it, the estimator's evaluation (``performance_estimator_metrics``).
+    """
     with tempfile.TemporaryDirectory(prefix="user_score_register_") as tmp:
-        artifacts = write_artifacts(Path(tmp), model, reference_profile, performance_estimator)
+        artifacts = write_artifacts(
+            Path(tmp),
+            model,
+            reference_profile,
+            performance_estimator,
+            performance_estimator_metrics,
+        )
         info = mlflow.pyfunc.log_model(
             name="user_score_model",
             python_model=UserScorePyfunc(),
@@ -106,6 +129,13 @@ def register_version(
     return version
 
 
+def _estimator_metrics(estimator: Any) -> dict[str, Any]:
+    """A version registered without its metrics file: the same figures, from the estimator."""
+    metadata = dict(getattr(estimator, "metadata", {}) or {})
+    metadata.pop("trained_at", None)
+    return metadata
+
+
 def load_version(registered_name: str, version: str) -> dict[str, Any]:
     """Version ``version`` of ``registered_name``: its three artifacts and where they came from."""
     client = MlflowClient()
@@ -133,6 +163,12 @@ def load_version(registered_name: str, version: str) -> dict[str, Any]:
             name: _load_pickle(artifacts / name, filename) for name, filename in PICKLES.items()
         }
         loaded[REFERENCE] = JSONDataset(filepath=str(artifacts / REFERENCE_FILE)).load()
+        metrics_file = artifacts / ESTIMATOR_METRICS_FILE
+        loaded[ESTIMATOR_METRICS] = (
+            JSONDataset(filepath=str(metrics_file)).load()
+            if metrics_file.exists()
+            else _estimator_metrics(loaded["performance_estimator"])
+        )
     loaded["registered_version"] = {
         "name": registered_name,
         "version": str(details.version),

@@ -12,15 +12,18 @@ class RollbackMismatchError(ValueError):
     """A registered version's reference profile is not the one of its model."""
 
 
-def restore_registered_version(registered_model: dict[str, Any]) -> tuple[Any, dict, Any]:
-    """The version's model, reference profile and performance estimator, to save as current.
+def restore_registered_version(
+    registered_model: dict[str, Any],
+) -> tuple[Any, dict, Any, dict]:
+    """The version's model, reference profile, performance estimator and its metrics, as current.
 
     Args:
         registered_model: what ``RegisteredModelDataset`` loads: ``model``,
-            ``reference_profile``, ``performance_estimator``, ``registered_version``.
+            ``reference_profile``, ``performance_estimator``,
+            ``performance_estimator_metrics``, ``registered_version``.
 
     Returns:
-        ``(model, reference_profile, performance_estimator)``.
+        ``(model, reference_profile, performance_estimator, performance_estimator_metrics)``.
 
     Raises:
         RollbackMismatchError: the reference profile was built for another model.
@@ -42,4 +45,9 @@ def restore_registered_version(registered_model: dict[str, Any]) -> tuple[Any, d
         model_version,
         version["run_id"],
     )
-    return model, reference, registered_model["performance_estimator"]
+    return (
+        model,
+        reference,
+        registered_model["performance_estimator"],
+        registered_model["performance_estimator_metrics"],
+    )

@@ -1,6 +1,8 @@
-"""``rollback``: registered_model (version N) -> model, reference_profile, performance_estimator.
+"""``rollback``: registered_model (version N) -> the model and monitoring's reference files.
 
-Not part of ``__default__`` (pipeline_registry.py). The three are saved through
+Outputs ``model``, ``reference_profile``, ``performance_estimator`` and
+``performance_estimator_metrics``. Not part of ``__default__``
+(pipeline_registry.py). They are saved through
 their usual catalog entries, so the next scoring run uses the version's model
 (``model`` is versioned: the rollback saves a new latest version) and the next
 monitoring run its own reference and estimator.
@@ -18,7 +20,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 restore_registered_version,
                 "registered_model",
-                ["model", "reference_profile", "performance_estimator"],
+                [
+                    "model",
+                    "reference_profile",
+                    "performance_estimator",
+                    "performance_estimator_metrics",
+                ],
                 name="restore_registered_version",
             )
         ],
