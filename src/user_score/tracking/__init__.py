@@ -23,10 +23,6 @@ from .startup import quiet_mlflow_type_hint_warning
 
 __all__ = ["RegisteredModelDataset", "quiet_mlflow", "tracking_available", "tracking_hooks"]
 
-#: The extra that installs kedro-mlflow and MLflow.
-EXTRA = "tracking"
-INSTALL_HINT = 'pip install -e ".[tracking]"  (or: make install-tracking)'
-
 
 def tracking_available() -> bool:
     """True if kedro-mlflow (and so MLflow) is installed."""
