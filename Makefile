@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export KEDRO_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install install-dev run test lint format demo-data contract-docs viz viz-build clean-data
+.PHONY: install install-dev install-tracking mlflow-ui run test lint format demo-data contract-docs viz viz-build clean-data
 .PHONY: s3-demo
 .PHONY: browser-deps doc-images
 
@@ -22,6 +22,17 @@ install: $(BIN)/python  ## install the project into .venv
 
 install-dev: $(BIN)/python  ## install the project with the dev extra
 	$(BIN)/pip install --quiet -e ".[dev]"
+
+install-tracking: $(BIN)/python  ## add experiment tracking (kedro-mlflow, MLflow; docs/tracking.md)
+	$(BIN)/pip install --quiet -e ".[tracking]"
+
+# The embedded store on http://127.0.0.1:5000 (PORT=...); runs, metrics, artifacts, registry.
+MLFLOW_STORE ?= data/mlflow/mlflow.db
+PORT ?= 5000
+mlflow-ui:  ## browse tracked runs and registered models (needs install-tracking)
+	@test -x $(BIN)/mlflow || { echo "mlflow-ui: run 'make install-tracking' first"; exit 1; }
+	@test -f $(MLFLOW_STORE) || { echo "mlflow-ui: no store at $(MLFLOW_STORE) yet: run 'make run' with tracking installed"; exit 1; }
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(MLFLOW_STORE) --host 127.0.0.1 --port $(PORT)
 
 # VERBOSE=1: every Kedro line and full tracebacks (docs/console.md)
 run: install  ## run the default pipeline on the embedded demo data

@@ -18,6 +18,10 @@ from filelock import FileLock
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# With the tracking extra installed (the dev extra has it), runs record nothing in
+# MLflow unless a test turns it on (tests/tracking): no store per project copy, no
+# MLflow import in every `kedro` child process.
+os.environ.setdefault("USER_SCORE_TRACKING", "off")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = PROJECT_ROOT.parent / "shared" / "data" / "nintendo_games.csv"
@@ -198,7 +202,8 @@ def demo_run_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # --------------------------------------------------------------------------- xdist scheduling
-#: Modules sharing one server or browser per worker: each set runs on one worker.
+#: Modules sharing one server, browser or expensive project per worker: each set runs
+#: on one worker.
 RESOURCE_GROUPS = {
     "s3": (
         "tests/s3/",
@@ -206,6 +211,8 @@ RESOURCE_GROUPS = {
         "tests/notebooks/test_notebooks_s3.py",
     ),
     "browser": ("tests/viz/test_viz_browser.py", "tests/viz/test_doc_images.py"),
+    # one tracked project trained twice (tests/tracking/conftest.py), built once
+    "tracking": ("tests/tracking/",),
 }
 
 

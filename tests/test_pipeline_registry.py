@@ -92,6 +92,19 @@ def test_training_saves_monitorings_reference(pipelines):
     assert {"model", "reference_profile", "performance_estimator"} <= outputs
 
 
+def test_rollback_is_registered_but_never_runs_by_default(pipelines):
+    """``rollback`` replaces the current model: only ``--pipelines rollback`` runs it."""
+    assert pipelines["rollback"].inputs() == {"registered_model"}
+    assert pipelines["rollback"].all_outputs() == {
+        "model",
+        "reference_profile",
+        "performance_estimator",
+        "performance_estimator_metrics",
+    }
+    default_nodes = {node.name for node in pipelines["__default__"].nodes}
+    assert not default_nodes & {node.name for node in pipelines["rollback"].nodes}
+
+
 def test_a_pipeline_that_fails_to_import_fails_loudly(monkeypatch):
     """A broken pipeline package is an error, asked for by name or not (never skipped)."""
     import importlib

@@ -121,10 +121,12 @@ class RunGuardHook:
 class ConsoleHook:
     """The run as a user sees it: a summary after every run, one block per known error."""
 
-    def __init__(self) -> None:
+    def __init__(self, tracking: tuple[Any, ...] = ()) -> None:
         self._summary: Any = None
         self._catalog: Any = None
         self._started = 0.0
+        # the TrackingHook, if any (settings.py): its ``tracked_run()`` after the run
+        self._tracking = tracking
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
@@ -155,6 +157,8 @@ class ConsoleHook:
         if self._summary is None:
             return
         self._summary.seconds = time.perf_counter() - self._started
+        for tracker in self._tracking:  # called before this hook (trylast)
+            self._summary.tracking = tracker.tracked_run() or self._summary.tracking
         console.logger.info("\n".join(self._summary.lines()))
         self._summary = None
 

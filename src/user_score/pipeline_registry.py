@@ -7,8 +7,10 @@ from kedro.pipeline import Pipeline
 
 from user_score.pipelines.monitoring import create_reference_pipeline
 
-#: Pipelines run on their own only: ``scoring_dask`` is ``scoring`` on a Dask cluster.
-NOT_IN_DEFAULT = frozenset({"scoring_dask"})
+#: Pipelines run on their own only, never in ``__default__``: ``scoring_dask`` is
+#: ``scoring`` on a Dask cluster; ``rollback`` replaces the current model with a
+#: registered version (needs the tracking extra).
+NOT_IN_DEFAULT = frozenset({"scoring_dask", "rollback"})
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -19,6 +21,8 @@ def register_pipelines() -> dict[str, Pipeline]:
     ``training`` also runs monitoring's reference nodes, so one training run
     saves the model and what monitoring compares against (``reference_profile``,
     ``performance_estimator``).
+
+    ``rollback`` (docs/runbook.md) is run on its own only, never by default.
 
     ``__default__`` is the whole loop, offline on the demo data (without
     ``scoring_dask``, the same day's scoring on a Dask cluster: it writes what

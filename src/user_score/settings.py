@@ -8,6 +8,7 @@ from user_score.catalog import ContractDataCatalog
 from user_score.hooks import ConsoleHook, RunGuardHook, SecretRedactionHook, StorageHook
 from user_score.reliability.storage import env_resolver
 from user_score.timing import NodeTimingHook
+from user_score.tracking import tracking_hooks
 
 # Directory that holds configuration.
 CONF_SOURCE = "conf"
@@ -23,6 +24,8 @@ CONFIG_LOADER_ARGS = {
         # run's time as a parameter (params:run_started_at) instead of reading a clock.
         "run_time": lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     },
+    # conf/<env>/mlflow.yml overrides single keys of conf/base/mlflow.yml (the s3 artifacts)
+    "merge_strategy": {"mlflow": "soft"},
 }
 
 # A DataCatalog whose contract and read errors name the file they came from.
@@ -32,7 +35,23 @@ DATA_CATALOG_CLASS = ContractDataCatalog
 # (docs/reliability.md): one run per output partition, secrets redacted from
 # logs and errors. (Atomic writes need no hook: the catalog's dataset types are
 # the project's atomic ones, user_score.datasets.)
-HOOKS = (ConsoleHook(), NodeTimingHook(), RunGuardHook(), SecretRedactionHook(), StorageHook())
+TRACKING = tracking_hooks()
+HOOKS = (
+    *TRACKING,
+    ConsoleHook(tracking=TRACKING),
+    NodeTimingHook(),
+    RunGuardHook(),
+    SecretRedactionHook(),
+    StorageHook(),
+)
+# Experiment tracking (docs/tracking.md): with the `tracking` extra installed,
+# tracking_hooks() is the project's TrackingHook (kedro-mlflow's hook plus the
+# project's records); kedro-mlflow's own entry-point hook is disabled so each run
+# is recorded once. Without the extra it is empty and nothing imports MLflow.
+DISABLE_HOOKS_FOR_PLUGINS = (
+    "kedro_mlflow",
+    "kedro-mlflow",
+)  # its distribution name, both spellings
 # ConsoleHook (docs/console.md) prints the end-of-run summary last (trylast) and
 # turns a known error into one block. StorageHook (docs/deployment.md) is last, so
 # pluggy calls it first: its S3 access check fails a run before any lock is taken

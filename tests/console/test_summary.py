@@ -97,3 +97,23 @@ def test_a_monitoring_alert_names_the_report():
 def test_an_unknown_error_has_no_block():
     assert describe(RuntimeError("boom")) is None
     assert describe(KeyError("x")) is None
+
+
+def test_a_tracked_training_run_names_its_mlflow_run_and_registered_version():
+    summary = RunSummary(pipelines=["training"], run_date="2021-03-01")
+    summary.saved = {"training_metrics": training_metrics()}
+    summary.tracking = {
+        "run_id": "0123abcd",
+        "experiment": "user_score",
+        "registered_model": "user_score",
+        "registered_version": "3",
+    }
+    lines = summary.lines()
+    assert (
+        "mlflow      run 0123abcd (experiment user_score), registered user_score version 3" in lines
+    )
+    assert lines[-2].startswith("next ")
+    summary.tracking = {"run_id": "0123abcd", "experiment": "user_score"}  # e.g. scoring
+    assert "mlflow      run 0123abcd (experiment user_score)" in summary.lines()
+    summary.tracking = None  # tracking off or not installed: no line
+    assert not any(line.startswith("mlflow") for line in summary.lines())

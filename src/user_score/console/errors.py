@@ -2,9 +2,10 @@
 
 A run that stops on one of the project's known errors (contract violation,
 unreadable file, missing partition, storage access, run lock or lease, model
-integrity, bad parameter, monitoring alert) ends with :func:`render`'s block
-instead of a chain of tracebacks. The full traceback is behind the console
-switch (``conf/logging_verbose.yml``: ``user_score.console`` at DEBUG).
+integrity, bad parameter, monitoring alert, a rollback the model registry cannot
+serve) ends with :func:`render`'s block instead of a chain of tracebacks. The
+full traceback is behind the console switch (``conf/logging_verbose.yml``:
+``user_score.console`` at DEBUG).
 Unknown errors keep Python's (or Rich's) traceback untouched.
 """
 
@@ -23,6 +24,7 @@ from user_score.pipelines.monitoring.status import MonitoringAlert
 from user_score.reliability.leases import LeaseHeldError, LeaseLostError
 from user_score.reliability.locks import LockFolderError, RunLockedError
 from user_score.reliability.storage import StorageAccessError
+from user_score.tracking.datasets import RegistryError
 
 #: Lines of a long "why" (e.g. a contract's failed checks) shown in the block.
 MAX_WHY_LINES = 14
@@ -195,6 +197,15 @@ def _alert(error: MonitoringAlert, errors: list[BaseException]) -> ErrorBlock:
     )
 
 
+def _registry(error: RegistryError, errors: list[BaseException]) -> ErrorBlock:
+    return ErrorBlock(
+        what="the model registry could not give the version to roll back to",
+        dataset="registered_model",
+        why=str(error).removeprefix("registered_model: "),
+        todo=error.todo,
+    )
+
+
 class UnknownPipeline(ValueError):
     """Marker type: Kedro's ``ValueError`` for a pipeline name that is not registered."""
 
@@ -237,6 +248,7 @@ KNOWN: tuple[tuple[type[BaseException], Callable[..., ErrorBlock]], ...] = (
     (LeaseHeldError, _locked),
     (LeaseLostError, _locked),
     (LockFolderError, _lock_folder),
+    (RegistryError, _registry),
     (DatasetReadError, _unreadable),
 )
 

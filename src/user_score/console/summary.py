@@ -53,6 +53,9 @@ class RunSummary:
     saved: dict[str, Any] = dataclasses.field(default_factory=dict)
     locations: dict[str, str] = dataclasses.field(default_factory=dict)
     seconds: float | None = None
+    #: The run's MLflow record (tracking extra): ``run_id``, ``experiment``, and after
+    #: a training run ``registered_model`` and ``registered_version``.
+    tracking: dict[str, str] | None = None
 
     def record(self, dataset_name: str, data: Any, catalog: Any) -> None:
         """Keep a summarised dataset's content and a named output's location."""
@@ -81,6 +84,7 @@ class RunSummary:
         for name, label in OUTPUTS.items():
             if name in self.locations:
                 out.append(f"{label:<12}{self.locations[name]}")
+        out += _tracking(self.tracking)
         out.append(f"{'next':<12}{next_command(self)}")
         out.append(rule)
         return out
@@ -183,6 +187,19 @@ def _monitoring(status: dict[str, Any] | None) -> list[str]:
     if len(reasons) > TOP_REASONS:
         lines.append(f"{'':<12}(+{len(reasons) - TOP_REASONS} more in the report)")
     return lines
+
+
+def _tracking(tracked: dict[str, str] | None) -> list[str]:
+    """The MLflow run and, after training, the registered model version (docs/tracking.md)."""
+    if not tracked or not tracked.get("run_id"):
+        return []
+    line = f"{'mlflow':<12}run {tracked['run_id']}"
+    if tracked.get("experiment"):
+        line += f" (experiment {tracked['experiment']})"
+    if tracked.get("registered_version"):
+        line += f", registered {tracked.get('registered_model')} version "
+        line += str(tracked["registered_version"])
+    return [line]
 
 
 def _next_day(summary: RunSummary) -> str:
