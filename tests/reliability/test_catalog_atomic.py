@@ -23,6 +23,10 @@ from user_score.reliability.storage import configure_s3
 
 
 def _writes_atomically(dataset: Any) -> bool:
+    if getattr(type(dataset), "read_only", False):  # refuses every save (tested below)
+        with pytest.raises(DatasetError, match="read-only"):
+            dataset.save(None)
+        return True
     if isinstance(dataset, PartitionedDataset):  # refuses a non-atomic partition type
         return getattr(dataset._filesystem, "atomic_writes", False)
     return isinstance(dataset, AtomicWrites) and getattr(dataset._fs, "atomic_writes", False)

@@ -50,6 +50,9 @@ class RegisteredModelDataset(AbstractDataset[None, dict[str, Any]]):
           registered_version: ${runtime_params:rollback.version,null}
     """
 
+    #: Never writes (``save`` refuses): the atomic-writes rule of the catalog does not apply.
+    read_only = True
+
     def __init__(
         self, name: str, registered_version: int | str | None = None, metadata: Any = None
     ):
