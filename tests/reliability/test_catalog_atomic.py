@@ -25,7 +25,7 @@ from user_score.reliability.storage import configure_s3
 def _writes_atomically(dataset: Any) -> bool:
     if getattr(type(dataset), "read_only", False):  # refuses every save (tested below)
         with pytest.raises(DatasetError, match="read-only"):
-            dataset.save(None)
+            dataset.save({})
         return True
     if isinstance(dataset, PartitionedDataset):  # refuses a non-atomic partition type
         return getattr(dataset._filesystem, "atomic_writes", False)
