@@ -378,22 +378,18 @@ def _heteroscedastic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.nd
     return flags, inputs, residuals
 
 
+def _quantiles(n_estimators: int) -> ResidualQuantiles:
+    """Unfitted residual quantile models at 10 % / 90 %, training's settings but fewer trees."""
+    lightgbm = {"learning_rate": 0.05, "num_leaves": 4, "min_child_samples": 40, "n_jobs": 1}
+    return ResidualQuantiles(0.1, {**lightgbm, "n_estimators": n_estimators, "verbose": -1})
+
+
 def test_cqr_intervals_follow_the_spread_and_cover_each_part_where_fixed_offsets_do_not():
     """Conformalized quantile regression: wide where errors are large (low critic scores),
     narrow where they are small, ~80 % in both halves; fixed offsets cover 80 % only on
     average (over-covering one half and under-covering the other)."""
     flags, inputs, residuals = _heteroscedastic(3000, 0)
-    quantiles = ResidualQuantiles(
-        0.1,
-        {
-            "n_estimators": 100,
-            "learning_rate": 0.05,
-            "num_leaves": 4,
-            "min_child_samples": 40,
-            "n_jobs": 1,
-            "verbose": -1,
-        },
-    )
+    quantiles = _quantiles(n_estimators=100)
     cqr = NoveltyIntervals.calibrate(
         residuals, flags, ["meta"], 0.8, 30, quantiles=quantiles, inputs=inputs
     )
@@ -447,17 +443,7 @@ def test_cqr_intervals_always_hold_the_point_and_keep_their_coverage_when_errors
     an interval below the point; the scoring contract needs lower <= point <= upper, so the
     upper offset is 0, and the calibration accounts for it (coverage stays ~80 %)."""
     flags, inputs, residuals = _heteroscedastic(3000, 0)
-    quantiles = ResidualQuantiles(
-        0.1,
-        {
-            "n_estimators": 60,
-            "learning_rate": 0.05,
-            "num_leaves": 4,
-            "min_child_samples": 40,
-            "n_jobs": 1,
-            "verbose": -1,
-        },
-    )
+    quantiles = _quantiles(n_estimators=60)
     shifted = -1.5 - np.abs(residuals)
     cqr = NoveltyIntervals.calibrate(
         shifted, flags, ["meta"], 0.8, 30, quantiles=quantiles, inputs=inputs
