@@ -77,7 +77,7 @@ def quantile_inputs(
     return np.column_stack(
         [
             (flags["meta"].to_numpy() == "missing").astype("float64"),
-            np.asarray(meta_score, dtype="float64"),
+            pd.Series(meta_score).to_numpy(dtype="float64", na_value=np.nan),
             (flags["franchise"].to_numpy() == "new").astype("float64"),
             (flags["studio"].to_numpy() == "unseen").astype("float64"),
             np.asarray(prediction, dtype="float64"),
