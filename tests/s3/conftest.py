@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO_CATALOG, copy_project, run_session
+from tests.pipelines.training.conftest import TINY_TRAINING
 from tools.local_s3 import LocalS3, seaweedfs, weed_binary
 from user_score.reliability.storage import clear_s3_instances, configure_s3
 
@@ -97,26 +98,10 @@ def s3_run(s3_server: LocalS3, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     return make_s3_run(s3_server, monkeypatch, tmp_path)
 
 
-#: What is tested here is storage, not model quality: a smaller evaluation
-#: budget for training (fewer folds and cutoffs, one repeat, three candidates, one tuning
-#: config) keeps the suite fast; every pipeline, node and dataset still runs and is written.
-SMALL_TRAINING = {
-    "training": {
-        "candidates": ["mean_baseline", "critic_only", "lightgbm"],
-        "selection": {"artifact_candidates": ["critic_only", "lightgbm"]},
-        "protocols": {
-            "grouped_kfold": {"n_splits": 3, "n_repeats": 1},
-            "leave_studio_out": {"n_splits": 3},
-            "rolling_backtest": {"cutoffs": [2012, 2016]},
-        },
-        "lightgbm": {
-            "tuning": {
-                "inner_folds": 2,
-                "grid": [{"num_leaves": 8, "min_child_samples": 10, "learning_rate": 0.05}],
-            }
-        },
-    }
-}
+#: What is tested here is storage, not model quality: the tiny training budget of
+#: tests/pipelines/training/conftest.py keeps the suite fast; every pipeline, node and
+#: dataset still runs and is written.
+SMALL_TRAINING = {"training": TINY_TRAINING}
 
 
 def project_files(project: Path) -> set[str]:

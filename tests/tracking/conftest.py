@@ -1,8 +1,8 @@
 """A project copy with tracking on: data_engineering, then two small training runs.
 
 Shared by the tracking tests (module scope per test module, built once); the
-training budget is the CI-sized one of the training tests (SMALL_BUDGET, first
-tuning config only).
+training budget is the tiny one of tests/pipelines/training/conftest.py
+(TINY_TRAINING).
 """
 
 from __future__ import annotations
@@ -14,17 +14,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import copy_project, run_session
-from tests.pipelines.training.conftest import (
-    SMALL_BUDGET,
-    _merge,
-    training_params_dict,
-)
+from tests.pipelines.training.conftest import TINY_TRAINING
 
 
 def small_training() -> dict[str, Any]:
-    """``--params`` of a CI-sized training run (SMALL_BUDGET, one tuning config)."""
-    grid = training_params_dict()["lightgbm"]["tuning"]["grid"][:1]
-    return _merge(SMALL_BUDGET, {"lightgbm": {"tuning": {"grid": grid}}})
+    """``--params training`` of a tiny training run: tracking is tested, not the model."""
+    return TINY_TRAINING
 
 
 def tracked_run(project: Path, pipeline: str, params: dict[str, Any] | None = None) -> None:

@@ -44,6 +44,26 @@ SMALL_BUDGET: dict[str, Any] = {
 }
 
 
+#: A tiny budget for tests of something else than model quality (storage, tracking): fewer
+#: folds, draws and cutoffs, three candidates, one tuning config; every protocol still runs.
+TINY_TRAINING: dict[str, Any] = {
+    "candidates": ["mean_baseline", "critic_only", "lightgbm"],
+    "selection": {"artifact_candidates": ["critic_only", "lightgbm"]},
+    "protocols": {
+        "grouped_kfold": {"n_splits": 3, "n_repeats": 1},
+        "random_holdout": {"n_repeats": 1},
+        "leave_studio_out": {"n_splits": 3},
+        "rolling_backtest": {"cutoffs": [2012, 2016]},
+    },
+    "lightgbm": {
+        "tuning": {
+            "inner_folds": 2,
+            "grid": [{"num_leaves": 8, "min_child_samples": 10, "learning_rate": 0.05}],
+        }
+    },
+}
+
+
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(base)
     for key, value in override.items():
