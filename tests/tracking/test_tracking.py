@@ -38,7 +38,8 @@ def test_a_training_run_records_params_metrics_and_artifacts(trained_twice, clie
     assert run.data.tags["model_version"] == metrics["model_version"]
     # flattened parameters, the run-time override included
     assert run.data.params["training.protocols.grouped_kfold.n_repeats"] == "1"
-    assert run.data.params["training.protocols.grouped_kfold.n_splits"] == "5"
+    assert run.data.params["training.protocols.grouped_kfold.n_splits"] == "3"
+    assert run.data.params["training.protocols.time_backtest.cutoff_year"] == "2016"  # YAML
     chosen = metrics["chosen_model"]
     assert run.data.tags["chosen_model"] == chosen
     for protocol, result in metrics["protocols"].items():
