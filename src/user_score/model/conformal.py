@@ -202,10 +202,10 @@ class NoveltyIntervals:
                     cell = {"low": low, "high": high}
                 else:
                     correction = conformal_rank(scores[rows], level)
-                    cell = {
+                    cell = {  # the mean offsets as row_offsets gives them (point inside)
                         "correction": correction,
-                        "low": float(np.mean(q_low[rows])) - correction,
-                        "high": float(np.mean(q_high[rows])) + correction,
+                        "low": float(np.mean(np.minimum(q_low[rows] - correction, 0.0))),
+                        "high": float(np.mean(np.maximum(q_high[rows] + correction, 0.0))),
                     }
                 cells[str(key)] = {
                     **cell,
