@@ -22,7 +22,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from .conformal import NoveltyIntervals, quantile_inputs
+from .conformal import NoveltyIntervals
 from .critic import CriticLine
 from .distinct import as_tuples, map_names
 from .encoding import DEFAULT_PREPROCESSING, INPUT_FEATURES, FeaturePreprocessor
@@ -285,12 +285,10 @@ class UserScoreModel:
         if self.intervals is None:
             empty = np.full(len(features), np.nan)
             return empty, empty.copy()
+        if point is None and self.intervals.quantiles is not None:
+            point = self.predict_point(features)
         flags = self.novelty_flags(features)
-        if self.intervals.quantiles is None:
-            return self.intervals.row_offsets(flags)
-        point = self.predict_point(features) if point is None else point
-        inputs = quantile_inputs(flags, features["meta_score"], point)
-        return self.intervals.row_offsets(flags, inputs, predict_threads())
+        return self.intervals.offsets(flags, features["meta_score"], point, predict_threads())
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         """Predictions with the calibrated interval, clipped to 0-10."""

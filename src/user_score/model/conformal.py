@@ -250,6 +250,20 @@ class NoveltyIntervals:
         # where the quantile models expect the residual to have one sign.
         return np.minimum(low, 0.0), np.maximum(high, 0.0)
 
+    def offsets(
+        self,
+        flags: pd.DataFrame,
+        meta_score: pd.Series | np.ndarray,
+        prediction: np.ndarray,
+        num_threads: int = 1,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`row_offsets` from the rows' critic score and point prediction (the quantile
+        inputs are built only when these intervals have quantile models)."""
+        if self.quantiles is None:
+            return self.row_offsets(flags)
+        inputs = quantile_inputs(flags, meta_score, prediction)
+        return self.row_offsets(flags, inputs, num_threads)
+
     def summary(self) -> dict[str, dict[str, float]]:
         """Every calibrated cell with its offsets, width, residual count and MAE (JSON-ready)."""
         return {

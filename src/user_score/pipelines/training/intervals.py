@@ -74,12 +74,6 @@ def _calibrate(residuals: pd.DataFrame, params: TrainingParams) -> NoveltyInterv
     )
 
 
-def _offsets(intervals: NoveltyIntervals, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's interval offsets (the same call scoring makes through the artifact)."""
-    flags = rows[list(NOVELTY_FLAGS)]
-    return intervals.row_offsets(flags, _inputs(rows) if intervals.quantiles else None)
-
-
 def calibrate_intervals(
     calibration_predictions: list[pd.DataFrame],
     chosen: str,
@@ -137,7 +131,9 @@ def interval_coverage(
         tested = []
         for _, test in residuals_of(predictions, chosen, meta_scores).groupby("split", sort=False):
             others = calibration[~calibration["game_id"].isin(test["game_id"])]
-            low, high = _offsets(_calibrate(others, params), test)
+            low, high = _calibrate(others, params).offsets(  # as the artifact calls it
+                test[list(NOVELTY_FLAGS)], test["meta_score"], test["prediction"].to_numpy()
+            )
             tested.append(
                 test.assign(
                     inside=(test["residual"] >= low) & (test["residual"] <= high),
