@@ -21,7 +21,7 @@ $(BIN)/python:
 # `pip install -e ".[dev]"` in the venv does the same, more slowly.
 $(BIN)/uv: $(BIN)/python
 	$(BIN)/python -m pip install --quiet "uv>=0.9,<1"
-INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
+INSTALL := $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python
 
 install: $(BIN)/uv  ## install the project into .venv
 	$(INSTALL) -e .

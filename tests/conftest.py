@@ -29,6 +29,8 @@ DEMO_CATALOG = PROJECT_ROOT / "data" / "01_raw" / "games_catalog.csv"
 #: The ``kedro`` command of the interpreter running the tests.
 KEDRO = str(Path(sys.executable).parent / "kedro")
 PLAIN_LOGGING = Path(__file__).resolve().parent / "logging_plain.yml"
+#: ``PYTHONPATH`` folder of child processes: the default install, no tracking extra.
+DEFAULT_INSTALL = Path(__file__).resolve().parent / "default_install"
 
 
 def kedro_child_env(extra: dict[str, str] | None = None, base: dict[str, str] | None = None):
@@ -36,13 +38,19 @@ def kedro_child_env(extra: dict[str, str] | None = None, base: dict[str, str] | 
 
     Its logging is plain (``tests/logging_plain.yml``: one unwrapped line per
     record, Python's own tracebacks), so what a test searches for never depends
-    on the terminal width or on the length of a temporary path.
+    on the terminal width or on the length of a temporary path. It runs as the
+    default install (``make install``: no ``tracking`` extra; see
+    ``tests/default_install/sitecustomize.py``); the tracking tests run
+    in-process, where the extra is installed.
     """
+    environ = os.environ if base is None else base
+    path = os.pathsep.join(p for p in (str(DEFAULT_INSTALL), environ.get("PYTHONPATH")) if p)
     return {
-        **(os.environ if base is None else base),
+        **environ,
         "KEDRO_DISABLE_TELEMETRY": "1",
         "DO_NOT_TRACK": "1",
         "KEDRO_LOGGING_CONFIG": str(PLAIN_LOGGING),
+        "PYTHONPATH": path,
         **(extra or {}),
     }
 

@@ -1,52 +1,32 @@
 """A default install (no ``tracking`` extra) runs unchanged: nothing imports MLflow.
 
 The child ``kedro`` process hides kedro-mlflow and MLflow as if they were not
-installed (their modules and their distributions' entry points), so this runs
-in the dev environment, which has the extra.
+installed (their modules and their distributions' entry points:
+``tests/default_install``, which every test's child processes get), so this
+runs in the dev environment, which has the extra.
 """
 
 from __future__ import annotations
 
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, copy_project, kedro_child_env, kedro_cli
-
-HIDE_TRACKING = textwrap.dedent(
-    """
-    import importlib.metadata as metadata
-    import sys
-
-    HIDDEN = ("kedro_mlflow", "kedro-mlflow", "mlflow", "mlflow-skinny", "mlflow_skinny")
-    for name in ("kedro_mlflow", "mlflow"):
-        sys.modules[name] = None  # `import` fails, importlib.util.find_spec finds nothing
-    _distributions = metadata.distributions
-
-    def distributions(**kwargs):
-        return (d for d in _distributions(**kwargs) if d.metadata["Name"] not in HIDDEN)
-
-    metadata.distributions = distributions
-    """
-)
+from tests.conftest import DEFAULT_INSTALL, PROJECT_ROOT, copy_project, kedro_child_env, kedro_cli
 
 
-def kedro_without_tracking(
-    project: Path, tmp_path: Path, *args: str
-) -> subprocess.CompletedProcess:
-    site = tmp_path / "hide_tracking"
-    site.mkdir(exist_ok=True)
-    (site / "sitecustomize.py").write_text(HIDE_TRACKING)
-    env = kedro_child_env({"PYTHONPATH": str(site), "USER_SCORE_TRACKING": "on"})
+def kedro_without_tracking(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """``kedro run ARGS`` as the default install runs it, with tracking switched on."""
+    env = kedro_child_env({"USER_SCORE_TRACKING": "on"})
+    assert str(DEFAULT_INSTALL) in env["PYTHONPATH"]
     return kedro_cli(project, *args, env=env)
 
 
 @pytest.mark.slow
 def test_a_run_without_the_extra_works_and_records_nothing(tmp_path):
     project = copy_project(tmp_path / "project")
-    result = kedro_without_tracking(project, tmp_path, "--pipelines", "data_engineering")
+    result = kedro_without_tracking(project, "--pipelines", "data_engineering")
     assert result.returncode == 0, result.stdout + result.stderr
     assert (project / "data/05_model_input/model_input_table.parquet").exists()
     assert not (project / "data/mlflow").exists()
@@ -56,7 +36,7 @@ def test_a_run_without_the_extra_works_and_records_nothing(tmp_path):
     assert "mlflow" not in output and "tracking" not in output
 
     rollback = kedro_without_tracking(
-        project, tmp_path, "--pipelines", "rollback", "--params", "rollback.version=1"
+        project, "--pipelines", "rollback", "--params", "rollback.version=1"
     )
     assert rollback.returncode != 0
     output = rollback.stdout + rollback.stderr

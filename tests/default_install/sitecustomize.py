@@ -1,0 +1,26 @@
+"""Child processes of the tests run as the default install: no ``tracking`` extra.
+
+``make install`` (the README's quickstart) installs no kedro-mlflow or MLflow;
+``make install-dev`` adds them, so the tracking tests can run. A ``kedro``
+child process of any other test gets this folder on ``PYTHONPATH``
+(``tests.conftest.kedro_child_env``) and sees the environment a default install
+has: importing kedro-mlflow or MLflow fails, ``importlib.util.find_spec`` finds
+neither, and their distributions' entry points (kedro-mlflow's CLI plugin and
+hook) are gone. Each such child also starts ~1.9 s faster: kedro-mlflow's CLI
+plugin imports MLflow whenever ``kedro`` starts.
+"""
+
+import sys
+from importlib import metadata
+
+HIDDEN = ("kedro_mlflow", "kedro-mlflow", "mlflow", "mlflow-skinny", "mlflow_skinny")
+for name in ("kedro_mlflow", "mlflow"):
+    sys.modules[name] = None  # `import` fails, importlib.util.find_spec finds nothing
+_distributions = metadata.distributions
+
+
+def distributions(**kwargs):
+    return (d for d in _distributions(**kwargs) if d.metadata["Name"] not in HIDDEN)
+
+
+metadata.distributions = distributions
