@@ -7,16 +7,17 @@ import json
 import pandas as pd
 import pytest
 
-from tests.pipelines.training.conftest import SMALL_BUDGET
+from tests.pipelines.training.conftest import TINY_TRAINING
 from user_score.pipelines.training.params import PROTOCOL_LABELS
 
 pytestmark = pytest.mark.slow
 
-#: The CI budget, and four candidates (a baseline, the critic line, the ridge, the blend):
-#: this test is about the session (runtime params, files, monitoring's reference), not
-#: about which candidate wins (tests/pipelines/training/test_nodes.py runs all of them).
+#: The tiny budget, and four candidates (a baseline, the critic line, the ridge, the
+#: blend): this test is about the session (runtime params, files, monitoring's
+#: reference), not about which candidate wins (tests/pipelines/training/test_nodes.py
+#: runs all of them).
 SESSION_BUDGET = {
-    **SMALL_BUDGET,
+    **TINY_TRAINING,
     "candidates": ["mean_baseline", "critic_only", "linear", "lightgbm_linear_blend"],
     "selection": {"artifact_candidates": ["critic_only", "linear", "lightgbm_linear_blend"]},
 }
