@@ -153,7 +153,7 @@ def run_session(
     with KedroSession.create(
         project_path=project_path, env=env, runtime_params=runtime_params or {}
     ) as session:
-        return session.run(pipeline_name=pipeline_name)
+        return session.run(pipeline_names=[pipeline_name] if pipeline_name else None)
 
 
 @pytest.fixture
