@@ -78,6 +78,11 @@ def small_budget(params: TrainingParams) -> TrainingParams:
     return TrainingParams.model_validate(small)
 
 
+def tiny_params() -> TrainingParams:
+    """``params:training`` with :data:`TINY_TRAINING` (as ``--params training=...`` merges it)."""
+    return TrainingParams.model_validate(_merge(training_params_dict(), TINY_TRAINING))
+
+
 @pytest.fixture(scope="session")
 def demo_model_input() -> pd.DataFrame:
     return model_input_from_csv(DEMO_CATALOG)

@@ -13,7 +13,7 @@ from kedro_datasets.json import JSONDataset
 from kedro_datasets.pickle import PickleDataset
 from kedro_datasets.text import TextDataset
 
-from tests.pipelines.training.conftest import small_budget, training_params
+from tests.pipelines.training.conftest import tiny_params
 from user_score.model import UserScoreModel
 from user_score.pipeline_registry import register_pipelines
 from user_score.pipelines.training import create_pipeline
@@ -60,7 +60,7 @@ def test_pipeline_runs_on_an_in_memory_catalog(demo_model_input, tmp_path):
     catalog = DataCatalog(
         {
             "model_input_table": MemoryDataset(demo_model_input),
-            "params:training": MemoryDataset(small_budget(training_params())),
+            "params:training": MemoryDataset(tiny_params()),  # the wiring, not the winner
             "params:run_started_at": MemoryDataset("2021-03-01T00:00:00Z"),
             # file-backed, so the runner does not release them after their last use
             "model": PickleDataset(filepath=str(tmp_path / "model.pkl")),
