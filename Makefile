@@ -16,9 +16,9 @@ export DO_NOT_TRACK := 1
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# pip puts uv in the venv; uv installs the project (the same packages pip would pick,
-# downloaded and installed in parallel: ~4x faster on a fresh machine, docs/benchmarks.md).
-# `pip install -e ".[dev]"` in the venv does the same, more slowly.
+# pip puts uv in the venv; uv installs the project (the versions pip picks, downloaded
+# and installed in parallel; bytecode compiled as pip does, which matters where
+# PYTHONDONTWRITEBYTECODE is set). `.venv/bin/pip install -e ".[dev]"` does the same, slower.
 $(BIN)/uv: $(BIN)/python
 	$(BIN)/python -m pip install --quiet "uv>=0.9,<1"
 INSTALL := $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python
