@@ -191,38 +191,27 @@ def built_once(
     return target
 
 
-#: ``--params training`` of the shared demo run: every candidate and protocol, with one
-#: repeat of (a), two draws of (b) and one tuning config (34 s of training instead of
-#: 85 s). Its users check what follows training, not training's numbers: those are
-#: checked on the real file with the default budget (tests/pipelines/training).
-DEMO_RUN_TRAINING: dict[str, Any] = {
-    "protocols": {"grouped_kfold": {"n_repeats": 1}, "random_holdout": {"n_repeats": 2}},
-    "lightgbm": {
-        "tuning": {
-            "max_rounds": 300,
-            "grid": [{"num_leaves": 8, "min_child_samples": 10, "learning_rate": 0.05}],
-        }
-    },
-}
-
-
 @pytest.fixture(scope="session")
 def demo_run_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copy in which the default pipeline (``kedro run``) ran once on the demo data.
 
     Shared, read-mostly, by tests that inspect a finished run (tests/viz,
     tests/notebooks, backfill, quality) so the suite pays for one default run
-    only, across xdist workers too (:func:`built_once`). Training runs with
-    :data:`DEMO_RUN_TRAINING`, except under ``make doc-images``
-    (``USER_SCORE_WRITE_DOC_IMAGES=1``), which draws the README's pictures
-    from exactly the default run.
+    only, across xdist workers too (:func:`built_once`). Training runs on the
+    small budget (``small_training``: every candidate and protocol, one repeat
+    of (a), two draws of (b), one tuning config; 34 s of training instead of
+    85 s): its users check what follows training, not training's numbers, which
+    are checked on the real file with the default budget. ``make doc-images``
+    (``USER_SCORE_WRITE_DOC_IMAGES=1``) draws the README's pictures from exactly
+    the default run.
     ``USER_SCORE_TEST_DEMO_RUN=<finished project copy>`` reuses one while iterating.
     """
     if os.environ.get("USER_SCORE_TEST_DEMO_RUN"):
         return Path(os.environ["USER_SCORE_TEST_DEMO_RUN"])
+    from tests.pipelines.training.conftest import small_training
     from tests.viz.doc_images import writing_doc_images
 
-    params = {} if writing_doc_images() else {"training": DEMO_RUN_TRAINING}
+    params = {} if writing_doc_images() else {"training": small_training()}
 
     def build(target: Path) -> None:
         run_session(copy_project(target / "project"), runtime_params=params)

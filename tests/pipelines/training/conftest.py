@@ -71,11 +71,15 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def small_training() -> dict[str, Any]:
+    """:data:`SMALL_BUDGET` and only the first tuning config, as ``--params training`` overrides."""
+    first = training_params_dict()["lightgbm"]["tuning"]["grid"][:1]
+    return _merge(SMALL_BUDGET, {"lightgbm": {"tuning": {"grid": first}}})
+
+
 def small_budget(params: TrainingParams) -> TrainingParams:
-    """``params`` with :data:`SMALL_BUDGET` and only the first tuning config."""
-    small = _merge(params.model_dump(), SMALL_BUDGET)
-    small["lightgbm"]["tuning"]["grid"] = small["lightgbm"]["tuning"]["grid"][:1]
-    return TrainingParams.model_validate(small)
+    """``params`` with :func:`small_training`'s overrides."""
+    return TrainingParams.model_validate(_merge(params.model_dump(), small_training()))
 
 
 def tiny_params() -> TrainingParams:
