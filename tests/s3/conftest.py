@@ -101,7 +101,7 @@ def s3_run(s3_server: LocalS3, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 #: What is tested here is storage, not model quality: the tiny training budget of
 #: tests/pipelines/training/conftest.py keeps the suite fast; every pipeline, node and
 #: dataset still runs and is written.
-SMALL_TRAINING = {"training": TINY_TRAINING}
+TINY_TRAINING_PARAMS = {"training": TINY_TRAINING}
 
 
 def project_files(project: Path) -> set[str]:
@@ -131,7 +131,7 @@ def s3_default_run(s3_server: LocalS3, tmp_path_factory: pytest.TempPathFactory)
         s3.upload_demo_raw()
         before = project_files(s3.project)
         clear_s3_instances()
-        run_session(s3.project, env="s3", runtime_params=SMALL_TRAINING)
+        run_session(s3.project, env="s3", runtime_params=TINY_TRAINING_PARAMS)
         after = project_files(s3.project)
         objects = s3.objects()
     clear_s3_instances()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import run_session
-from tests.s3.conftest import SMALL_TRAINING, DefaultRun, clone_prefix, make_s3_run
+from tests.s3.conftest import TINY_TRAINING_PARAMS, DefaultRun, clone_prefix, make_s3_run
 from tools.local_s3 import LocalS3
 from user_score.reliability.storage import clear_s3_instances
 
@@ -29,7 +29,7 @@ def test_a_tracked_training_run_under_env_s3_stores_its_artifacts_in_the_bucket(
     assert clone_prefix(source.server, source.prefix, s3.server, s3.prefix) > 20
     monkeypatch.setenv("USER_SCORE_TRACKING", "on")
     clear_s3_instances()
-    run_session(s3.project, "training", SMALL_TRAINING, env="s3")
+    run_session(s3.project, "training", TINY_TRAINING_PARAMS, env="s3")
 
     artifacts = {
         key: size for key, size in s3.objects().items() if key.startswith("mlflow/artifacts/")

@@ -17,11 +17,6 @@ from tests.conftest import copy_project, run_session
 from tests.pipelines.training.conftest import TINY_TRAINING
 
 
-def small_training() -> dict[str, Any]:
-    """``--params training`` of a tiny training run: tracking is tested, not the model."""
-    return TINY_TRAINING
-
-
 def tracked_run(project: Path, pipeline: str, params: dict[str, Any] | None = None) -> None:
     """``run_session`` with ``USER_SCORE_TRACKING=on`` (the suite's default is off)."""
     with pytest.MonkeyPatch.context() as patch:
@@ -63,7 +58,7 @@ def trained_twice(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         tracked_run(project, "data_engineering")
         for _ in range(2):
-            tracked_run(project, "training", {"training": small_training()})
+            tracked_run(project, "training", {"training": TINY_TRAINING})  # tracking, not the model
     finally:
         console.removeHandler(handler)
     SUMMARIES[:] = [m for m in handler.messages if "user-score run:" in m]

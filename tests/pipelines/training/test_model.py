@@ -52,11 +52,16 @@ def fitted(demo_model_input):
         weights=recipe(BLEND, params),
         metadata={"model_version": "test-1", "metrics": {"cv": {"mae": 0.5}}},
     )
+    with_intervals(model, *_calibration(train), method="offsets")
+    return model, train, test
+
+
+def _calibration(train: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The first 500 training rows and stand-in residuals (twice as wide without a critic score)."""
     calibration = train.iloc[:500]
     residuals = np.random.default_rng(0).normal(0, 0.6, len(calibration))
-    residuals[calibration["meta_score_missing"].to_numpy()] *= 2  # no critic score: wider
-    with_intervals(model, calibration, residuals, method="offsets")
-    return model, train, test
+    residuals[calibration["meta_score_missing"].to_numpy()] *= 2
+    return calibration, residuals
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +69,7 @@ def fitted_cqr(fitted):
     """The same model with the deployed intervals (residual quantiles + cell corrections)."""
     model, train, test = fitted
     model = copy.deepcopy(model)
-    calibration = train.iloc[:500]
-    residuals = np.random.default_rng(0).normal(0, 0.6, len(calibration))
-    residuals[calibration["meta_score_missing"].to_numpy()] *= 2
-    return with_intervals(model, calibration, residuals, method="cqr"), train, test
+    return with_intervals(model, *_calibration(train), method="cqr"), train, test
 
 
 def test_predict_returns_the_public_columns_clipped_and_ordered(fitted):
