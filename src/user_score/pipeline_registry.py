@@ -5,8 +5,6 @@ from __future__ import annotations
 from kedro.framework.project import find_pipelines, pipelines
 from kedro.pipeline import Pipeline
 
-from user_score.pipelines.monitoring import create_reference_pipeline
-
 #: Pipelines run on their own only, never in ``__default__``: ``scoring_dask`` is
 #: ``scoring`` on a Dask cluster; ``rollback`` replaces the current model with a
 #: registered version (needs the tracking extra).
@@ -41,6 +39,10 @@ def register_pipelines() -> dict[str, Pipeline]:
     """
     found = _find_pipelines()
     if "training" in found:
+        # Imported only here: `kedro run --pipelines scoring` then imports no monitoring
+        # code (Kedro 1.7 imports only the packages of the pipelines a run asks for).
+        from user_score.pipelines.monitoring import create_reference_pipeline
+
         found["training"] += create_reference_pipeline()
     found["__default__"] = sum(
         (pipeline for name, pipeline in found.items() if name not in NOT_IN_DEFAULT),

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from .daily_charts import daily_drift_chart, daily_performance_chart
@@ -327,4 +326,7 @@ def build_report(
     logger.info(
         "monitoring report: %d KB of HTML (plotly.js: %s)", len(page) // 1024, PLOTLY_JS_SRC
     )
+    # Imported here: plotly.offline imports IPython, ~0.4 s at every `kedro` start-up.
+    from plotly.offline import get_plotlyjs
+
     return (*figures, page, get_plotlyjs())
