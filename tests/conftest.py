@@ -191,6 +191,24 @@ def built_once(
     return target
 
 
+def demo_run_training() -> dict[str, Any]:
+    """The ``training`` overrides :func:`demo_run_project`'s run is given (``{}``: the YAML's)."""
+    from tests.pipelines.training.conftest import small_training
+    from tests.viz.doc_images import writing_doc_images
+
+    return {} if writing_doc_images() else small_training()
+
+
+def project_catalog(project_path: Path, env: str | None = None) -> Any:
+    """The Kedro catalog of a project copy, as ``kedro run`` builds it (to load its outputs)."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    bootstrap_project(project_path)
+    with KedroSession.create(project_path=project_path, env=env) as session:
+        return session.load_context().catalog
+
+
 @pytest.fixture(scope="session")
 def demo_run_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copy in which the default pipeline (``kedro run``) ran once on the demo data.
@@ -208,10 +226,8 @@ def demo_run_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     if os.environ.get("USER_SCORE_TEST_DEMO_RUN"):
         return Path(os.environ["USER_SCORE_TEST_DEMO_RUN"])
-    from tests.pipelines.training.conftest import small_training
-    from tests.viz.doc_images import writing_doc_images
-
-    params = {} if writing_doc_images() else {"training": small_training()}
+    training = demo_run_training()
+    params = {"training": training} if training else {}
 
     def build(target: Path) -> None:
         run_session(copy_project(target / "project"), runtime_params=params)

@@ -14,9 +14,11 @@ import pytest
 from tests.conftest import run_session
 from user_score.backfill import backfill, days_between, parse_params
 
-#: Ten days: labels arrive 7-14 days after a batch day, so the last days'
-#: monitoring runs measure performance on the first days' labels.
-DAYS = days_between("2021-03-12", "2021-03-21")
+#: Five days. The simulation's labels arrive 1-3 days after a batch day here (7-14 by
+#: default), so the last days' monitoring runs measure performance on the first days'
+#: labels, as a longer backfill's would.
+DAYS = days_between("2021-03-17", "2021-03-21")
+LABELS = {"min_delay_days": 1, "max_delay_days": 3}
 #: The day the demo's default run scored (conf/base/globals.yml default_run_date).
 DEMO_DAY = "2021-03-01"
 PIPELINES = ["scoring", "monitoring"]
@@ -78,15 +80,16 @@ def outputs(project: Path) -> dict[str, str | None]:
 
 @pytest.fixture(scope="module")
 def simulated_project(demo_run_project, tmp_path_factory) -> Path:
-    """The demo run's project with ten days of simulated batches and labels."""
+    """The demo run's project with five days of simulated batches and labels."""
     project = tmp_path_factory.mktemp("backfill") / "simulated"
     shutil.copytree(demo_run_project, project)
-    run_session(project, "simulation", {"run_date": DAYS[-1], "simulation": {"days": len(DAYS)}})
+    simulation = {"days": len(DAYS), "labels": LABELS}
+    run_session(project, "simulation", {"run_date": DAYS[-1], "simulation": simulation})
     return project
 
 
 @pytest.mark.slow
-def test_a_ten_day_backfill_writes_the_files_of_ten_single_day_runs(simulated_project, tmp_path):
+def test_a_backfill_writes_the_files_of_single_day_runs(simulated_project, tmp_path):
     single, backfilled = tmp_path / "single", tmp_path / "backfilled"
     shutil.copytree(simulated_project, single)
     shutil.copytree(simulated_project, backfilled)
@@ -101,7 +104,8 @@ def test_a_ten_day_backfill_writes_the_files_of_ten_single_day_runs(simulated_pr
     assert sorted(got) == sorted(expected)
     differ = [name for name in expected if expected[name] != got[name]]
     assert differ == []
-    assert sum(f"dt={day}/monitoring_status.json" in name for name in got for day in DAYS) == 10
+    statuses = [day for day in DAYS for name in got if f"dt={day}/monitoring_status.json" in name]
+    assert statuses == DAYS
     last = backfilled / f"data/08_reporting/monitoring/dt={DAYS[-1]}/monitoring_status.json"
     assert json.loads(last.read_text())["performance"]["state"] != "no_labels"
 

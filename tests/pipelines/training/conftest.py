@@ -82,9 +82,14 @@ def small_budget(params: TrainingParams) -> TrainingParams:
     return TrainingParams.model_validate(_merge(params.model_dump(), small_training()))
 
 
+def training_params_with(overrides: dict[str, Any]) -> TrainingParams:
+    """``params:training`` with ``overrides`` merged in (as ``--params training=...`` does)."""
+    return TrainingParams.model_validate(_merge(training_params_dict(), overrides))
+
+
 def tiny_params() -> TrainingParams:
-    """``params:training`` with :data:`TINY_TRAINING` (as ``--params training=...`` merges it)."""
-    return TrainingParams.model_validate(_merge(training_params_dict(), TINY_TRAINING))
+    """``params:training`` with :data:`TINY_TRAINING`."""
+    return training_params_with(TINY_TRAINING)
 
 
 @pytest.fixture(scope="session")

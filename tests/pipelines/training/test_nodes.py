@@ -39,15 +39,24 @@ def test_select_training_rows_refuses_too_few_labels(demo_model_input, params):
 
 
 @pytest.fixture(scope="module")
-def run(demo_model_input):
-    """Every training node once on the demo data with the CI budget."""
-    from tests.pipelines.training.conftest import small_budget, training_params
+def run(demo_run_project, demo_model_input):
+    """Every training node once on the demo data with the CI budget.
 
-    params = small_budget(training_params())
+    The protocols' evaluation (``evaluate_<protocol>``: ~30 s, most of training)
+    ran in the shared demo run's ``kedro run`` on the same data and budget
+    (``demo_run_project``): their results (in ``training_metrics``) and predictions
+    are read back from it. Every node after them runs here.
+    """
+    from tests.conftest import demo_run_training, project_catalog
+    from tests.pipelines.training.conftest import training_params_with
+
+    params = training_params_with(demo_run_training())
     rows = select_training_rows(demo_model_input, params)
-    results, predictions = {}, {}
-    for name in PROTOCOL_LABELS:
-        results[name], predictions[name] = protocol_node(name)(rows, params)
+    catalog = project_catalog(demo_run_project)
+    results = catalog.load("training_metrics")["protocols"]
+    predictions = {name: catalog.load(f"protocol_{name}_predictions") for name in PROTOCOL_LABELS}
+    assert list(results) == list(PROTOCOL_LABELS)
+    assert all(results[name]["rows"] == len(predictions[name]) for name in PROTOCOL_LABELS)
     selection = select_model(params, **results)
     oof = chosen_oof_predictions(selection, predictions["grouped_kfold"])
     intervals, coverage = calibrate_intervals(selection, rows, params, **predictions)
