@@ -17,6 +17,8 @@ the latest one (:data:`HISTORY_COLUMNS`; a game's developers are summed).
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 import pandas as pd
 
@@ -40,21 +42,68 @@ def release_time(features: pd.DataFrame) -> pd.Series:
 
 
 def _history_pairs(features: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """One ``(row, key, time, base_title)`` row per franchise or per developer of a game."""
+    """One ``(row, key, time, base_title)`` row per franchise or per developer of a game.
+
+    ``row`` is the game's position; a game's developers give one row each, in
+    list order (no row for a missing name).
+    """
+    positions = np.arange(len(features))
     if kind == "franchise":
-        keys = features["franchise"].astype(str)
+        rows, keys = positions, features["franchise"].astype(str).to_numpy()
     else:
-        keys = as_tuples(features["developers"]).explode().dropna().astype(str)
-    positions = pd.Series(np.arange(len(features)), index=features.index)
-    pairs = pd.DataFrame(
+        names = as_tuples(features["developers"]).to_numpy()
+        rows = np.repeat(positions, np.fromiter(map(len, names), dtype=np.int64, count=len(names)))
+        keys = pd.Series(list(chain.from_iterable(names)), dtype=object)
+        present = keys.notna().to_numpy()
+        rows, keys = rows[present], keys[present].astype(str).to_numpy()
+    return pd.DataFrame(
         {
-            "row": positions.loc[keys.index].to_numpy(),
-            "key": keys.to_numpy(),
-            "time": release_time(features).loc[keys.index].to_numpy(),
-            "base_title": features["base_title"].astype(str).loc[keys.index].to_numpy(),
+            "row": rows,
+            "key": keys,
+            "time": release_time(features).to_numpy()[rows],
+            "base_title": features["base_title"].astype(str).to_numpy()[rows],
         }
     )
-    return pairs
+
+
+def _earlier_other_titles(
+    query: pd.DataFrame, source: pd.DataFrame, residual: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per query pair, the source pairs of its key released earlier under another base title.
+
+    Returns ``row, count, total, latest`` arrays (:func:`_history_frame`), one
+    entry per matching (query pair, source pair), in the order of
+    ``query.merge(source, on="key")`` (query pairs in order, each key's source
+    pairs in source order), so residuals are summed in that order. Keys and
+    titles are compared as integer codes.
+
+    Args:
+        query: Pairs (:func:`_history_pairs`) of the rows to describe.
+        source: Pairs of the history rows.
+        residual: The residual of each source pair.
+    """
+    n_query = len(query)
+    keys = pd.factorize(pd.concat([query["key"], source["key"]], ignore_index=True))[0]
+    titles = pd.factorize(
+        pd.concat([query["base_title"], source["base_title"]], ignore_index=True)
+    )[0]
+    order = np.argsort(keys[n_query:], kind="stable")  # source pairs by key, in order
+    grouped = keys[n_query:][order]
+    start = np.searchsorted(grouped, keys[:n_query], side="left")
+    matches = np.searchsorted(grouped, keys[:n_query], side="right") - start
+    q_pair = np.repeat(np.arange(n_query), matches)
+    s_pair = order[
+        np.repeat(start - (np.cumsum(matches) - matches), matches) + np.arange(len(q_pair))
+    ]
+    q_time, s_time = query["time"].to_numpy(), source["time"].to_numpy()
+    keep = (s_time[s_pair] < q_time[q_pair]) & (titles[n_query:][s_pair] != titles[q_pair])
+    q_pair, s_pair = q_pair[keep], s_pair[keep]
+    return {
+        "row": query["row"].to_numpy()[q_pair],
+        "count": np.ones(len(q_pair)),
+        "total": residual[s_pair],
+        "latest": s_time[s_pair],
+    }
 
 
 def _history_frame(
@@ -117,17 +166,7 @@ def training_history(
     for kind in HISTORY_KINDS:
         query = _history_pairs(features, kind)
         source = _history_pairs(history_rows, kind)
-        source["residual"] = residual[source["row"].to_numpy()]
-        joined = query.merge(source, on="key", suffixes=("", "_h"))
-        joined = joined[
-            (joined["time_h"] < joined["time"]) & (joined["base_title_h"] != joined["base_title"])
-        ]
-        stats = {
-            "row": joined["row"].to_numpy(),
-            "count": np.ones(len(joined)),
-            "total": joined["residual"].to_numpy(),
-            "latest": joined["time_h"].to_numpy(),
-        }
+        stats = _earlier_other_titles(query, source, residual[source["row"].to_numpy()])
         frames.append(_history_frame(stats, release_time(features).to_numpy(), smoothing, kind))
     return pd.concat(frames, axis=1).set_index(features.index)
 

@@ -30,6 +30,7 @@ from user_score.model import (
     quantile_inputs,
     release_time,
 )
+from user_score.model.history import training_history
 from user_score.pipelines.training.candidates import fit_components, recipe, tune_lightgbm
 from user_score.pipelines.training.nodes import select_training_rows
 
@@ -307,6 +308,61 @@ def test_track_record_uses_only_earlier_training_games(demo_model_input, params)
     without_later = FeaturePreprocessor().fit(kept, kept["user_score"]).transform(test)
     counts = ["franchise_prev_n", "developer_prev_n"]
     np.testing.assert_array_equal(without_later[counts].to_numpy(), fast[counts].to_numpy())
+
+
+def _pairwise_track_record(
+    features: pd.DataFrame, history_rows: pd.DataFrame, residual: np.ndarray, smoothing: float
+) -> pd.DataFrame:
+    """The track record's definition, one game and one key at a time (slow, obvious)."""
+    times, source_times = release_time(features).to_numpy(), release_time(history_rows).to_numpy()
+    columns = {}
+    for kind, column in (("franchise", "franchise"), ("developer", "developers")):
+
+        def names(value, kind=kind):
+            if kind == "franchise":
+                return [str(value)]  # one key per game, as written ("None" if missing)
+            return [str(name) for name in (value if value is not None else ()) if not pd.isna(name)]
+
+        source_names = [names(value) for value in history_rows[column]]
+        stats = []
+        for value, time, title in zip(features[column], times, features["base_title"], strict=True):
+            matched = [
+                (residual[j], source_times[j])
+                for key in names(value)
+                for j, keys in enumerate(source_names)
+                for other in keys
+                if other == key
+                and source_times[j] < time
+                and str(history_rows["base_title"].iloc[j]) != str(title)
+            ]
+            count = len(matched)
+            total = sum(r for r, _ in matched)
+            latest = max((t for _, t in matched), default=np.nan)
+            stats.append((total / (count + smoothing) if count else np.nan, count, time - latest))
+        for i, stat in enumerate(("hist_te", "prev_n", "since_prev")):
+            columns[f"{kind}_{stat}"] = [row[i] for row in stats]
+    return pd.DataFrame(columns, index=features.index)
+
+
+def test_training_track_record_equals_its_pairwise_definition(demo_model_input, params):
+    """Each game's track record from other training games: earlier ones only, not its own
+    base title, a game's developers summed; also for missing names, months and years."""
+    rows = select_training_rows(demo_model_input, params)
+    query, source = rows.iloc[:120].copy(), rows.iloc[60:700].copy()
+    developers = query.columns.get_loc("developers")
+    query.iat[0, developers] = None
+    query.iat[1, developers] = []
+    query.iat[2, developers] = [*query.iat[2, developers], None, query.iat[2, developers][0]]
+    query.iat[3, query.columns.get_loc("franchise")] = None
+    query.iat[4, query.columns.get_loc("release_month")] = np.nan
+    source.iat[5, source.columns.get_loc("release_year")] = np.nan
+    residual = np.random.default_rng(3).normal(size=len(source))
+    got = training_history(query, source, residual, 10.0)
+    expected = _pairwise_track_record(query, source, residual, 10.0)
+    assert (got["developer_prev_n"] > 0).sum() > 20 and (got["franchise_prev_n"] > 0).sum() > 5
+    pd.testing.assert_frame_equal(
+        got[list(expected.columns)], expected, check_dtype=False, rtol=1e-12
+    )
 
 
 def test_linear_model_reads_only_model_input_features(demo_model_input, params):
