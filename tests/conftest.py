@@ -139,6 +139,22 @@ def project_copy(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
 
+def bootstrap(project_path: Path) -> None:
+    """``bootstrap_project`` for in-process sessions, once per test process.
+
+    Every project copy is the same ``user_score`` package with the same settings
+    module, so configuring it again changes nothing, and it is not free: Kedro's
+    settings loader (dynaconf) calls ``inspect.stack()`` each time, ~0.5 s under
+    pytest's deep call stacks (profile of tests/test_backfill.py: 13 bootstraps,
+    7.2 s).
+    """
+    from kedro.framework import project
+    from kedro.framework.startup import bootstrap_project
+
+    if project.PACKAGE_NAME != "user_score":
+        bootstrap_project(project_path)
+
+
 def run_session(
     project_path: Path,
     pipeline_name: str | None = None,
@@ -147,9 +163,8 @@ def run_session(
 ) -> dict[str, Any]:
     """Run a real ``KedroSession`` in ``project_path`` (like ``kedro run``)."""
     from kedro.framework.session import KedroSession
-    from kedro.framework.startup import bootstrap_project
 
-    bootstrap_project(project_path)
+    bootstrap(project_path)
     with KedroSession.create(
         project_path=project_path, env=env, runtime_params=runtime_params or {}
     ) as session:
@@ -202,9 +217,8 @@ def demo_run_training() -> dict[str, Any]:
 def project_catalog(project_path: Path, env: str | None = None) -> Any:
     """The Kedro catalog of a project copy, as ``kedro run`` builds it (to load its outputs)."""
     from kedro.framework.session import KedroSession
-    from kedro.framework.startup import bootstrap_project
 
-    bootstrap_project(project_path)
+    bootstrap(project_path)
     with KedroSession.create(project_path=project_path, env=env) as session:
         return session.load_context().catalog
 

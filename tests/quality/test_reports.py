@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 
+from tests.conftest import project_catalog
 from tests.quality.test_profile import changed_catalog
 from user_score.contracts import BATCH_COLUMNS, RAW_COLUMNS
 
@@ -79,9 +78,7 @@ def test_default_run_writes_both_reports_and_kedro_viz_can_preview_them(demo_run
     for folder in (RAW_REPORT, day_report(DAY)):
         assert_offline_page(demo_run_project / folder / "report.html")
 
-    bootstrap_project(demo_run_project)
-    with KedroSession.create(project_path=demo_run_project) as session:
-        catalog = session.load_context().catalog
+    catalog = project_catalog(demo_run_project)
     for prefix in ("raw_games", "batch_input"):
         assert json.loads(catalog.get(f"{prefix}_quality_profile").preview())["rows"]
         table = catalog.get(f"{prefix}_quality_columns").preview(nrows=20)

@@ -35,9 +35,10 @@ def _writes_atomically(dataset: Any) -> bool:
 def _catalog_datasets(project, env: str) -> dict[str, Any]:
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
-    from kedro.framework.startup import bootstrap_project
 
-    bootstrap_project(project)
+    from tests.conftest import bootstrap
+
+    bootstrap(project)
     try:
         with KedroSession.create(project_path=project, env=env) as session:
             context = session.load_context()

@@ -35,9 +35,10 @@ HISTORY = "08_reporting/monitoring/monitoring_history.csv"
 def s3_context(project: Path) -> Any:
     """A loaded Kedro context of the ``s3`` environment (no run)."""
     from kedro.framework.session import KedroSession
-    from kedro.framework.startup import bootstrap_project
 
-    bootstrap_project(project)
+    from tests.conftest import bootstrap
+
+    bootstrap(project)
     with KedroSession.create(project_path=project, env="s3") as session:
         return session.load_context()
 

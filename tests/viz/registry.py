@@ -9,9 +9,10 @@ TRANSCODING_SEPARATOR = "@"
 def registered_pipelines(project_path: Path) -> dict[str, Any]:
     """``kedro.framework.project.pipelines`` of the project at ``project_path``."""
     from kedro.framework.project import pipelines
-    from kedro.framework.startup import bootstrap_project
 
-    bootstrap_project(project_path)
+    from tests.conftest import bootstrap
+
+    bootstrap(project_path)
     return dict(pipelines)
 
 

@@ -124,12 +124,9 @@ def _wait_until_still(driver: Any, settle: float = 1.0) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def run_catalog(demo_run_project: Path) -> Any:
-    from kedro.framework.session import KedroSession
-    from kedro.framework.startup import bootstrap_project
+    from tests.conftest import project_catalog
 
-    bootstrap_project(demo_run_project)
-    with KedroSession.create(project_path=demo_run_project) as session:
-        return session.load_context().catalog
+    return project_catalog(demo_run_project)
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 
-from tests.conftest import data_files
+from tests.conftest import data_files, project_catalog
 from tests.pipelines.scoring.conftest import batch_frame, batch_row
 from user_score.catalog import ContractViolationError, DatasetReadError
 
@@ -24,9 +22,7 @@ def day_file(project: Path, folder: str, name: str, day: str = DAY) -> Path:
 
 def save_model(project: Path, model) -> None:
     """Put a model artifact into the project copy through its own catalog."""
-    bootstrap_project(project)
-    with KedroSession.create(project_path=project) as session:
-        session.load_context().catalog.save("model", model)
+    project_catalog(project).save("model", model)
 
 
 def write_batch(project: Path, batch: pd.DataFrame, day: str = DAY) -> Path:
