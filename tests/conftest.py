@@ -143,7 +143,7 @@ def bootstrap(project_path: Path) -> None:
     """``bootstrap_project`` for in-process sessions, once per test process.
 
     Every project copy is the same ``user_score`` package with the same settings
-    module, so configuring it again changes nothing, and it is not free: Kedro's
+    module, so configuring its settings again changes nothing, and it is not free: Kedro's
     settings loader (dynaconf) calls ``inspect.stack()`` each time, ~0.5 s under
     pytest's deep call stacks (profile of tests/test_backfill.py: 13 bootstraps,
     7.2 s).
@@ -153,6 +153,8 @@ def bootstrap(project_path: Path) -> None:
 
     if project.PACKAGE_NAME != "user_score":
         bootstrap_project(project_path)
+    else:  # the rest of configure_project: pipelines found afresh, none requested yet
+        project.pipelines.configure("user_score.pipeline_registry")
 
 
 def run_session(
