@@ -3,7 +3,7 @@
 ``make install`` (the README's quickstart) installs no kedro-mlflow or MLflow;
 ``make install-dev`` adds them, so the tracking tests can run. It also adds
 hypothesis (the property tests' library), which pandera imports at start-up
-whenever it is installed (~0.4 s of every ``kedro`` child's start). A ``kedro``
+whenever it is installed (~0.5 s of every ``kedro`` child's start). A ``kedro``
 child process of any other test gets this folder on ``PYTHONPATH``
 (``tests.conftest.kedro_child_env``) and sees the environment a default install
 has: importing kedro-mlflow, MLflow or hypothesis fails, ``importlib.util.find_spec``
