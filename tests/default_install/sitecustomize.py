@@ -2,11 +2,12 @@
 
 ``make install`` (the README's quickstart) installs no kedro-mlflow or MLflow;
 ``make install-dev`` adds them, so the tracking tests can run. It also adds
-hypothesis (the property tests' library), which pandera imports at start-up
-whenever it is installed (~0.5 s of every ``kedro`` child's start). A ``kedro``
+hypothesis (the property tests' library) and the ``dask`` extra, which pandera
+imports at start-up whenever they are installed (~0.5 s and ~0.7 s of every
+``kedro`` child's start; the Dask path is tested in-process). A ``kedro``
 child process of any other test gets this folder on ``PYTHONPATH``
 (``tests.conftest.kedro_child_env``) and sees the environment a default install
-has: importing kedro-mlflow, MLflow or hypothesis fails, ``importlib.util.find_spec``
+has: importing kedro-mlflow, MLflow, hypothesis or Dask fails, ``importlib.util.find_spec``
 finds none of them, and their distributions' entry points (kedro-mlflow's CLI plugin and
 hook) are gone. Such a child also starts without importing MLflow (~1.2 s of
 imports, ``python -X importtime``), which the project's hook module and
@@ -16,8 +17,11 @@ kedro-mlflow's CLI plugin do whenever ``kedro`` starts with the extra installed.
 import sys
 from importlib import metadata
 
-HIDDEN = ("kedro_mlflow", "kedro-mlflow", "mlflow", "mlflow-skinny", "mlflow_skinny", "hypothesis")
-for name in ("kedro_mlflow", "mlflow", "hypothesis"):
+HIDDEN = (
+    *("kedro_mlflow", "kedro-mlflow", "mlflow", "mlflow-skinny", "mlflow_skinny"),
+    *("hypothesis", "dask", "distributed"),
+)
+for name in ("kedro_mlflow", "mlflow", "hypothesis", "dask", "distributed"):
     sys.modules[name] = None  # `import` fails, importlib.util.find_spec finds nothing
 _distributions = metadata.distributions
 
