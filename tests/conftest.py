@@ -216,13 +216,18 @@ def demo_run_training() -> dict[str, Any]:
     return {} if writing_doc_images() else small_training()
 
 
-def project_catalog(project_path: Path, env: str | None = None) -> Any:
-    """The Kedro catalog of a project copy, as ``kedro run`` builds it (to load its outputs)."""
+def project_context(project_path: Path, env: str | None = None) -> Any:
+    """The loaded Kedro context of a project copy in ``env`` (no run)."""
     from kedro.framework.session import KedroSession
 
     bootstrap(project_path)
     with KedroSession.create(project_path=project_path, env=env) as session:
-        return session.load_context().catalog
+        return session.load_context()
+
+
+def project_catalog(project_path: Path, env: str | None = None) -> Any:
+    """The Kedro catalog of a project copy, as ``kedro run`` builds it (to load its outputs)."""
+    return project_context(project_path, env).catalog
 
 
 @pytest.fixture(scope="session")

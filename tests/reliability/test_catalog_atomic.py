@@ -34,23 +34,20 @@ def _writes_atomically(dataset: Any) -> bool:
 
 def _catalog_datasets(project, env: str) -> dict[str, Any]:
     from kedro.framework.project import pipelines
-    from kedro.framework.session import KedroSession
 
-    from tests.conftest import bootstrap
+    from tests.conftest import project_context
 
-    bootstrap(project)
     try:
-        with KedroSession.create(project_path=project, env=env) as session:
-            context = session.load_context()
-            config = context.config_loader["catalog"]
-            names = set().union(*(p.datasets() for p in dict(pipelines).values()))
-            names |= {name for name in config if not name.startswith("_") and "{" not in name}
-            catalog = context.catalog
-            return {
-                name: catalog[name]
-                for name in sorted(names)
-                if not name.startswith("params:") and name != "parameters" and name in catalog
-            }
+        context = project_context(project, env)
+        config = context.config_loader["catalog"]
+        names = set().union(*(p.datasets() for p in dict(pipelines).values()))
+        names |= {name for name in config if not name.startswith("_") and "{" not in name}
+        catalog = context.catalog
+        return {
+            name: catalog[name]
+            for name in sorted(names)
+            if not name.startswith("params:") and name != "parameters" and name in catalog
+        }
     finally:
         configure_s3("data", None, None)
 

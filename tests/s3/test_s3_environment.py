@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.conftest import kedro_child_env, kedro_cli, run_session
+from tests.conftest import kedro_child_env, kedro_cli, project_catalog, run_session
 from tests.s3.conftest import DefaultRun, S3Run, isolated_aws_env, make_s3_run, project_files
 from tools.local_s3 import LocalS3
 from user_score.catalog import ContractDataCatalog
@@ -32,22 +32,11 @@ PARTITION_DATE = "2021-02-25"
 HISTORY = "08_reporting/monitoring/monitoring_history.csv"
 
 
-def s3_context(project: Path) -> Any:
-    """A loaded Kedro context of the ``s3`` environment (no run)."""
-    from kedro.framework.session import KedroSession
-
-    from tests.conftest import bootstrap
-
-    bootstrap(project)
-    with KedroSession.create(project_path=project, env="s3") as session:
-        return session.load_context()
-
-
 def persisted_datasets(project: Path) -> tuple[dict[str, str], dict[str, Any]]:
     """``{dataset: location}`` of every dataset of every registered pipeline, and the pipelines."""
     from kedro.framework.project import pipelines
 
-    catalog = s3_context(project).catalog  # built anew by every access of the property
+    catalog = project_catalog(project, "s3")
     registered = dict(pipelines)
     names = set().union(*(p.datasets() for p in registered.values()))
     locations = {}

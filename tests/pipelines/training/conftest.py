@@ -77,11 +77,6 @@ def small_training() -> dict[str, Any]:
     return _merge(SMALL_BUDGET, {"lightgbm": {"tuning": {"grid": first}}})
 
 
-def small_budget(params: TrainingParams) -> TrainingParams:
-    """``params`` with :func:`small_training`'s overrides."""
-    return TrainingParams.model_validate(_merge(params.model_dump(), small_training()))
-
-
 def training_params_with(overrides: dict[str, Any]) -> TrainingParams:
     """``params:training`` with ``overrides`` merged in (as ``--params training=...`` does)."""
     return TrainingParams.model_validate(_merge(training_params_dict(), overrides))
@@ -109,4 +104,4 @@ def params() -> TrainingParams:
 
 @pytest.fixture
 def small_params() -> TrainingParams:
-    return small_budget(training_params())
+    return training_params_with(small_training())

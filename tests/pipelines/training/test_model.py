@@ -39,9 +39,9 @@ BLEND = "lightgbm_linear_blend_titles"
 
 @pytest.fixture(scope="module")
 def fitted(demo_model_input):
-    from tests.pipelines.training.conftest import small_budget, training_params
+    from tests.pipelines.training.conftest import small_training, training_params_with
 
-    params = small_budget(training_params())
+    params = training_params_with(small_training())
     rows = select_training_rows(demo_model_input, params)
     train, test = rows.iloc[:700], rows.iloc[700:900]
     model = fit_components(
