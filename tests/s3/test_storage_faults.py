@@ -4,12 +4,13 @@ A server that accepts connections and never answers (``StallingProxy``) is the
 hard case: aiohttp waits for a ``100 Continue`` answer with no timeout at all,
 so an upload with ``Expect: 100-continue`` would hang forever. The project's
 file system sends bodies at once, so reads, plain and conditional writes and
-dataset saves all fail after ``attempts x read_timeout`` with an error that
-``storage_error`` names. Whole runs: test_multi_host.py.
+dataset saves and loads all fail after ``attempts x read_timeout`` with an
+error that ``storage_error`` names. Whole runs: test_multi_host.py.
 """
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 import uuid
@@ -20,7 +21,8 @@ import pytest
 
 from tests.s3.faults import StallingProxy
 from tools.local_s3 import LocalS3
-from user_score.datasets.pandas import CSVDataset
+from user_score.datasets import FieldCountCSVDataset
+from user_score.datasets.pandas import CSVDataset, ParquetDataset
 from user_score.reliability import conditional
 from user_score.reliability.atomic_s3 import AtomicS3FileSystem
 from user_score.reliability.storage import storage_error
@@ -49,6 +51,9 @@ def stalled(s3_server: LocalS3) -> Iterator[dict]:
     prefix = f"{s3_server.bucket}/faults-{uuid.uuid4().hex[:8]}"
     fs = AtomicS3FileSystem(**options)
     conditional.put_object(fs, f"{prefix}/table.csv", b"a\n1\n")  # before the stall
+    parquet = io.BytesIO()
+    pd.DataFrame({"a": [1]}).to_parquet(parquet)
+    conditional.put_object(fs, f"{prefix}/table.parquet", parquet.getvalue())
     proxy.stall()
     yield {"fs": fs, "options": options, "prefix": prefix, "proxy": proxy}
     proxy.close()
@@ -95,3 +100,29 @@ def test_a_dataset_save_to_a_stalled_server_ends_within_the_timeouts(stalled):
     _fails_in_time(lambda: dataset.save(pd.DataFrame({"a": range(10)})))
     stalled["proxy"].resume()
     assert not stalled["fs"].exists(f"{stalled['prefix']}/new.csv")  # nothing half-published
+
+
+@pytest.mark.parametrize(
+    ("dataset_type", "name"),
+    [
+        (CSVDataset, "table.csv"),
+        (FieldCountCSVDataset, "table.csv"),
+        (ParquetDataset, "table.parquet"),
+    ],
+)
+def test_a_dataset_load_from_a_stalled_server_ends_within_the_timeouts(stalled, dataset_type, name):
+    """Loads go through the dataset's own file system: botocore's attempts, no s3fs retries.
+
+    (Handed an ``s3://`` URL, pandas would build a plain s3fs, whose five retries
+    of its own held such a load ~14 s with these timeouts.)
+    """
+    options = {k: v for k, v in stalled["options"].items() if k != "skip_instance_cache"}
+    path = f"s3://{stalled['prefix']}/{name}"
+    dataset = dataset_type(filepath=path, credentials=options)
+    error = _fails_in_time(dataset.load)
+    described = storage_error(error, path, operation="loading", fs=stalled["fs"])
+    assert described is not None, repr(error)
+    assert "S3 endpoint not answering while loading" in str(described)
+    stalled["proxy"].resume()
+    reread = dataset_type(filepath=path, credentials=options).load()
+    assert len(reread) == 1  # and reads when the store answers again

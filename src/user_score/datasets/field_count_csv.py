@@ -33,9 +33,10 @@ Only the options below are honoured by the count; other parsing options of
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -99,13 +100,22 @@ class FieldCountCSVDataset(CSVDataset):
                 f"(supported: {sorted(SUPPORTED_LOAD_ARGS)})"
             )
 
-    def _source(self) -> tuple[str, dict[str, Any]]:
-        """The path or URL ``pandas.read_csv`` reads, and its extra arguments."""
+    def _where(self) -> str:
+        """The file's path or URL, for messages."""
         load_path = str(self._get_load_path())
         if self._protocol == "file":
-            return load_path, {}
-        url = f"{self._protocol}{PROTOCOL_DELIMITER}{load_path}"
-        return url, {"storage_options": self._storage_options}
+            return load_path
+        return f"{self._protocol}{PROTOCOL_DELIMITER}{load_path}"
+
+    @contextlib.contextmanager
+    def _source(self) -> Iterator[Any]:
+        """What ``pandas.read_csv`` reads: the local path, or a handle of this dataset's
+        file system (bounded retries, as :class:`~.pandas.BoundedLoads` explains)."""
+        if self._protocol == "file":
+            yield str(self._get_load_path())
+            return
+        with self._fs.open(str(self._get_load_path()), mode="rb") as handle:
+            yield handle
 
     def _field_counts(self) -> np.ndarray:
         """Number of fields of every record of the file (a blank line has 0)."""
@@ -135,10 +145,10 @@ class FieldCountCSVDataset(CSVDataset):
         million rows); rows pandas cannot split into the header's columns are
         left out of it.
         """
-        source, extra = self._source()
-        frame = pd.read_csv(
-            source, nrows=nrows, index_col=False, on_bad_lines="skip", **extra, **self._load_args
-        )
+        with self._source() as source:
+            frame = pd.read_csv(
+                source, nrows=nrows, index_col=False, on_bad_lines="skip", **self._load_args
+            )
         return frame.to_dict(orient="split")
 
     def _arrow_options(self) -> dict[str, Any] | None:
@@ -252,10 +262,10 @@ class FieldCountCSVDataset(CSVDataset):
         return pd.concat([frame, aside]).sort_index().reset_index(drop=True)
 
     def load(self) -> pd.DataFrame:
-        source, extra = self._source()
         # The header as pandas reads it (duplicate names made unique); an empty
         # file fails here with pandas' own "No columns to parse from file".
-        header = list(pd.read_csv(source, nrows=0, **extra, **self._load_args).columns)
+        with self._source() as source:
+            header = list(pd.read_csv(source, nrows=0, **self._load_args).columns)
         options = self._arrow_options()
         if options is not None and len(header) > 1:  # (the sentinel line must be short)
             frame = self._load_arrow(header, options)
@@ -265,23 +275,23 @@ class FieldCountCSVDataset(CSVDataset):
         header_at = int(np.flatnonzero(counts)[0])  # pandas skips blank lines before it
         if counts[header_at] != len(header):
             raise DatasetError(
-                f"{source}: the header has {counts[header_at]} fields but pandas read "
+                f"{self._where()}: the header has {counts[header_at]} fields but pandas read "
                 f"{len(header)} column names"
             )
         width = int(counts.max())
         names = [*header, *(f"{FIELD_COUNT_ERROR}_{i}" for i in range(width - len(header)))]
-        frame = pd.read_csv(
-            source,
-            header=None,
-            names=names,
-            index_col=False,
-            skip_blank_lines=False,
-            **extra,
-            **self._load_args,
-        )
+        with self._source() as source:
+            frame = pd.read_csv(
+                source,
+                header=None,
+                names=names,
+                index_col=False,
+                skip_blank_lines=False,
+                **self._load_args,
+            )
         if len(frame) != len(counts):
             raise DatasetError(
-                f"{source}: pandas read {len(frame)} records but the field count found "
+                f"{self._where()}: pandas read {len(frame)} records but the field count found "
                 f"{len(counts)}; the file's quoting is ambiguous (rule: one record per row, "
                 "fields quoted with '\"')"
             )
