@@ -210,10 +210,10 @@ def built_once(
 
 def demo_run_training() -> dict[str, Any]:
     """The ``training`` overrides :func:`demo_run_project`'s run is given (``{}``: the YAML's)."""
-    from tests.pipelines.training.conftest import small_training
+    from tests.pipelines.training.conftest import demo_run_budget
     from tests.viz.doc_images import writing_doc_images
 
-    return {} if writing_doc_images() else small_training()
+    return {} if writing_doc_images() else demo_run_budget()
 
 
 def project_context(project_path: Path, env: str | None = None) -> Any:
@@ -236,10 +236,10 @@ def demo_run_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Shared, read-mostly, by tests that inspect a finished run (tests/viz,
     tests/notebooks, backfill, quality) so the suite pays for one default run
-    only, across xdist workers too (:func:`built_once`). Training runs on the
-    small budget (``small_training``: every candidate and protocol, one repeat
-    of (a), two draws of (b), one tuning config; 34 s of training instead of
-    85 s): its users check what follows training, not training's numbers, which
+    only, across xdist workers too (:func:`built_once`). Training runs on a
+    small budget (``demo_run_budget``: every candidate and protocol, three folds
+    of (a), one draw of (b), one tuning config; ~15 s of training instead of
+    ~85 s): its users check what follows training, not training's numbers, which
     are checked on the real file with the default budget. ``make doc-images``
     (``USER_SCORE_WRITE_DOC_IMAGES=1``) draws the README's pictures from exactly
     the default run.

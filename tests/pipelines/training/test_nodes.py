@@ -42,7 +42,7 @@ def test_select_training_rows_refuses_too_few_labels(demo_model_input, params):
 def run(demo_run_project, demo_model_input):
     """Every training node once on the demo data with the CI budget.
 
-    The protocols' evaluation (``evaluate_<protocol>``: ~30 s, most of training)
+    The protocols' evaluation (``evaluate_<protocol>``: most of training)
     ran in the shared demo run's ``kedro run`` on the same data and budget
     (``demo_run_project``): their results (in ``training_metrics``) and predictions
     are read back from it. Every node after them runs here.
