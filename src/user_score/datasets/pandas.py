@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 from fsspec.implementations.local import LocalFileSystem
+from fsspec.utils import infer_compression
 from kedro.io.core import DatasetError, get_filepath_str
 from kedro_datasets import pandas
 
@@ -43,15 +44,17 @@ class BoundedLoads:
     with 1 s timeouts and 2 attempts). This dataset's ``_fs`` is the project's
     (:class:`~user_score.reliability.atomic_s3.AtomicS3FileSystem`: botocore's
     attempts are the one retry layer), so a load ends within that bound. Local
-    files are read as kedro-datasets reads them.
+    files, and compressed ones (pandas decompresses by the file's name, which a
+    handle does not give it), are read as kedro-datasets reads them.
     """
 
     _read: ClassVar[Callable[..., pd.DataFrame]]
 
     def load(self) -> pd.DataFrame:
-        if self._protocol == "file":
-            return super().load()
         path = get_filepath_str(self._get_load_path(), self._protocol)
+        compressed = "compression" in self._load_args or infer_compression(path) is not None
+        if self._protocol == "file" or compressed:
+            return super().load()
         with self._fs.open(path, mode="rb") as handle:
             return type(self)._read(handle, **self._load_args)
 
