@@ -59,7 +59,7 @@ def test_a_load_reads_through_the_datasets_own_file_system(memory, monkeypatch, 
     assert opened == [f"{root}/{name}"]
 
 
-def test_a_compressed_csv_is_read_by_its_name_as_pandas_does(memory, monkeypatch):
+def test_a_compressed_csv_is_read_by_its_name_as_pandas_does(memory):
     fs, root = memory
     fs.pipe(f"{root}/t.csv.gz", gzip.compress(FRAME.to_csv(index=False).encode()))
     dataset = CSVDataset(filepath=f"memory://{root}/t.csv.gz")

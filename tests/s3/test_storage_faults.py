@@ -55,7 +55,9 @@ def stalled(s3_server: LocalS3) -> Iterator[dict]:
     pd.DataFrame({"a": [1]}).to_parquet(parquet)
     conditional.put_object(fs, f"{prefix}/table.parquet", parquet.getvalue())
     proxy.stall()
-    yield {"fs": fs, "options": options, "prefix": prefix, "proxy": proxy}
+    # a dataset's credentials: the same options, fsspec's instance cache left to the dataset
+    dataset_options = {k: v for k, v in options.items() if k != "skip_instance_cache"}
+    yield {"fs": fs, "credentials": dataset_options, "prefix": prefix, "proxy": proxy}
     proxy.close()
 
 
@@ -95,8 +97,8 @@ def test_reads_and_writes_to_a_stalled_server_end_within_the_timeouts(stalled):
 
 
 def test_a_dataset_save_to_a_stalled_server_ends_within_the_timeouts(stalled):
-    options = {k: v for k, v in stalled["options"].items() if k != "skip_instance_cache"}
-    dataset = CSVDataset(filepath=f"s3://{stalled['prefix']}/new.csv", credentials=options)
+    path = f"s3://{stalled['prefix']}/new.csv"
+    dataset = CSVDataset(filepath=path, credentials=stalled["credentials"])
     _fails_in_time(lambda: dataset.save(pd.DataFrame({"a": range(10)})))
     stalled["proxy"].resume()
     assert not stalled["fs"].exists(f"{stalled['prefix']}/new.csv")  # nothing half-published
@@ -116,13 +118,12 @@ def test_a_dataset_load_from_a_stalled_server_ends_within_the_timeouts(stalled, 
     (Handed an ``s3://`` URL, pandas would build a plain s3fs, whose five retries
     of its own held such a load ~14 s with these timeouts.)
     """
-    options = {k: v for k, v in stalled["options"].items() if k != "skip_instance_cache"}
     path = f"s3://{stalled['prefix']}/{name}"
-    dataset = dataset_type(filepath=path, credentials=options)
+    dataset = dataset_type(filepath=path, credentials=stalled["credentials"])
     error = _fails_in_time(dataset.load)
     described = storage_error(error, path, operation="loading", fs=stalled["fs"])
     assert described is not None, repr(error)
     assert "S3 endpoint not answering while loading" in str(described)
     stalled["proxy"].resume()
-    reread = dataset_type(filepath=path, credentials=options).load()
+    reread = dataset_type(filepath=path, credentials=stalled["credentials"]).load()
     assert len(reread) == 1  # and reads when the store answers again

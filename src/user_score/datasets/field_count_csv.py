@@ -33,10 +33,9 @@ Only the options below are honoured by the count; other parsing options of
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -107,16 +106,6 @@ class FieldCountCSVDataset(CSVDataset):
             return load_path
         return f"{self._protocol}{PROTOCOL_DELIMITER}{load_path}"
 
-    @contextlib.contextmanager
-    def _source(self) -> Iterator[Any]:
-        """What ``pandas.read_csv`` reads: the local path, or a handle of this dataset's
-        file system (bounded retries, as :class:`~.pandas.BoundedLoads` explains)."""
-        if self._protocol == "file":
-            yield str(self._get_load_path())
-            return
-        with self._fs.open(str(self._get_load_path()), mode="rb") as handle:
-            yield handle
-
     def _field_counts(self) -> np.ndarray:
         """Number of fields of every record of the file (a blank line has 0)."""
         args = self._load_args
@@ -145,7 +134,7 @@ class FieldCountCSVDataset(CSVDataset):
         million rows); rows pandas cannot split into the header's columns are
         left out of it.
         """
-        with self._source() as source:
+        with self._load_source() as source:
             frame = pd.read_csv(
                 source, nrows=nrows, index_col=False, on_bad_lines="skip", **self._load_args
             )
@@ -264,7 +253,7 @@ class FieldCountCSVDataset(CSVDataset):
     def load(self) -> pd.DataFrame:
         # The header as pandas reads it (duplicate names made unique); an empty
         # file fails here with pandas' own "No columns to parse from file".
-        with self._source() as source:
+        with self._load_source() as source:
             header = list(pd.read_csv(source, nrows=0, **self._load_args).columns)
         options = self._arrow_options()
         if options is not None and len(header) > 1:  # (the sentinel line must be short)
@@ -280,7 +269,7 @@ class FieldCountCSVDataset(CSVDataset):
             )
         width = int(counts.max())
         names = [*header, *(f"{FIELD_COUNT_ERROR}_{i}" for i in range(width - len(header)))]
-        with self._source() as source:
+        with self._load_source() as source:
             frame = pd.read_csv(
                 source,
                 header=None,

@@ -11,8 +11,9 @@ updates (``monitoring_history``).
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -50,13 +51,23 @@ class BoundedLoads:
 
     _read: ClassVar[Callable[..., pd.DataFrame]]
 
+    @contextlib.contextmanager
+    def _load_source(self) -> Iterator[Any]:
+        """What pandas reads: the local path, or a handle of this dataset's file system."""
+        path = get_filepath_str(self._get_load_path(), self._protocol)
+        if self._protocol == "file":
+            yield path
+            return
+        with self._fs.open(path, mode="rb") as handle:
+            yield handle
+
     def load(self) -> pd.DataFrame:
         path = get_filepath_str(self._get_load_path(), self._protocol)
         compressed = "compression" in self._load_args or infer_compression(path) is not None
         if self._protocol == "file" or compressed:
             return super().load()
-        with self._fs.open(path, mode="rb") as handle:
-            return type(self)._read(handle, **self._load_args)
+        with self._load_source() as source:
+            return type(self)._read(source, **self._load_args)
 
 
 class CSVDataset(BoundedLoads, AtomicWrites, pandas.CSVDataset):
