@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold
 
+from .distinct import unique_rows
 from .novelty import novelty_cell
 
 
@@ -219,13 +220,35 @@ class NoveltyIntervals:
         """``cqr`` (conformalized quantile regression) or ``offsets`` (fixed per cell)."""
         return "offsets" if self.quantiles is None else "cqr"
 
-    def cell_of(self, flags: pd.DataFrame) -> pd.Series:
-        """The finest calibrated cell of each row (the one its interval comes from)."""
+    def _finest_cells(self, flags: pd.DataFrame) -> pd.Series:
         chosen = pd.Series("all", index=flags.index, dtype=object)
         for depth in range(1, len(self.groups) + 1):
             keys = novelty_cell(flags, self.groups[:depth])
             chosen = chosen.where(~keys.isin(self.cells.keys()), keys)
         return chosen
+
+    def _cell_codes(self, flags: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """A code per row and the cell of each code: the cell is chosen once per distinct
+        combination of the rows' flags (a handful), not once per row."""
+        if not self.groups:
+            return np.zeros(len(flags), dtype=np.intp), np.array(["all"], dtype=object)
+        codes, first = unique_rows(*(flags[name].to_numpy(dtype=object) for name in self.groups))
+        return codes, self._finest_cells(flags.iloc[first]).to_numpy(dtype=object)
+
+    def cell_of(self, flags: pd.DataFrame) -> pd.Series:
+        """The finest calibrated cell of each row (the one its interval comes from)."""
+        codes, cells = self._cell_codes(flags)
+        return pd.Series(cells[codes], index=flags.index, dtype=object)
+
+    def _per_row(self, flags: pd.DataFrame, *values: str) -> list[np.ndarray]:
+        """Each row's cell's ``values`` (``low``, ``high``, ``correction``; NaN if none)."""
+        codes, cells = self._cell_codes(flags)
+        return [
+            np.asarray([self.cells.get(key, {}).get(value, np.nan) for key in cells], "float64")[
+                codes
+            ]
+            for value in values
+        ]
 
     def row_offsets(
         self, flags: pd.DataFrame, inputs: np.ndarray | None = None, num_threads: int = 1
@@ -235,16 +258,13 @@ class NoveltyIntervals:
         ``inputs`` (:func:`quantile_inputs` of the same rows) are required with quantiles;
         their offsets are then clamped so that ``low <= 0 <= high``.
         """
-        cells = self.cell_of(flags)
         if self.quantiles is None:
-            low = cells.map({key: cell["low"] for key, cell in self.cells.items()})
-            high = cells.map({key: cell["high"] for key, cell in self.cells.items()})
-            return low.to_numpy(dtype="float64"), high.to_numpy(dtype="float64")
+            low, high = self._per_row(flags, "low", "high")
+            return low, high
         if inputs is None:
             raise ValueError("these intervals need each row's critic score and prediction")
         q_low, q_high = self.quantiles.predict(inputs, num_threads)
-        correction = cells.map({key: cell["correction"] for key, cell in self.cells.items()})
-        correction = correction.to_numpy(dtype="float64")
+        (correction,) = self._per_row(flags, "correction")
         low, high = q_low - correction, q_high + correction
         # The interval always holds the point prediction (the scoring contract's rule), even
         # where the quantile models expect the residual to have one sign.

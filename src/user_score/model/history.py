@@ -41,11 +41,12 @@ def release_time(features: pd.DataFrame) -> pd.Series:
     return features["release_year"].astype("float64") + (month - 1.0) / 12.0
 
 
-def _history_pairs(features: pd.DataFrame, kind: str) -> pd.DataFrame:
+def _history_pairs(features: pd.DataFrame, kind: str, titles: bool = True) -> pd.DataFrame:
     """One ``(row, key, time, base_title)`` row per franchise or per developer of a game.
 
     ``row`` is the game's position; a game's developers give one row each, in
-    list order (no row for a missing name).
+    list order (no row for a missing name). ``titles=False``: without ``base_title``
+    (a lookup does not read it).
     """
     positions = np.arange(len(features))
     if kind == "franchise":
@@ -56,14 +57,11 @@ def _history_pairs(features: pd.DataFrame, kind: str) -> pd.DataFrame:
         keys = pd.Series(list(chain.from_iterable(names)), dtype=object)
         present = keys.notna().to_numpy()
         rows, keys = rows[present], keys[present].astype(str).to_numpy()
-    return pd.DataFrame(
-        {
-            "row": rows,
-            "key": keys,
-            "time": release_time(features).to_numpy()[rows],
-            "base_title": features["base_title"].astype(str).to_numpy()[rows],
-        }
-    )
+    times = release_time(features).to_numpy()[rows]
+    pairs = pd.DataFrame({"row": rows, "key": keys, "time": times})
+    if titles:
+        pairs["base_title"] = features["base_title"].astype(str).to_numpy()[rows]
+    return pairs
 
 
 def _earlier_other_titles(
@@ -176,53 +174,52 @@ def lookup_history(
 ) -> pd.DataFrame:
     """Track record from the training games (:func:`fit_history`) released before each row.
 
-    Computed once per distinct (franchise, developers, release year, month)
-    and taken by row: the track record depends on nothing else.
+    Each kind is computed once per distinct (its key, release year, month) and
+    taken by row: a franchise's track record depends on nothing else, nor does a
+    developer list's (a day of new titles shares its developer lists and dates).
     """
-    if len(features) == 0:
-        return _lookup_rows(history, features, smoothing)
-    codes, first = unique_rows(
-        features["franchise"].to_numpy(dtype=object),
-        name_codes(features["developers"])[0],
-        features["release_year"].astype("float64").to_numpy(),
-        features["release_month"].astype("float64").to_numpy(),
-    )
-    distinct = _lookup_rows(history, features.iloc[first], smoothing)
-    return pd.DataFrame(distinct.to_numpy()[codes], index=features.index, columns=distinct.columns)
-
-
-def _lookup_rows(
-    history: dict[str, dict[str, np.ndarray]], features: pd.DataFrame, smoothing: float
-) -> pd.DataFrame:
-    """Track record from the training games released before each row (vectorised)."""
+    year = features["release_year"].astype("float64").to_numpy()
+    month = features["release_month"].astype("float64").to_numpy()
     frames = []
     for kind in HISTORY_KINDS:
-        fitted = history[kind]
-        query = _history_pairs(features, kind)
-        keys = fitted["keys"]
-        code = np.searchsorted(keys, query["key"].to_numpy()) if len(keys) else None
-        if code is None:
-            known = np.zeros(len(query), dtype=bool)
+        if kind == "franchise":
+            key = features["franchise"].to_numpy(dtype=object)
         else:
-            code = np.minimum(code, len(keys) - 1)
-            known = (keys[code] == query["key"].to_numpy()) & query["time"].notna().to_numpy()
-        query, code = query[known], (code[known] if code is not None else code)
-        start = fitted["starts"][code] if len(query) else np.zeros(0, dtype="int64")
-        position = (
-            np.searchsorted(
-                fitted["sort_key"], code * _KEY_STRIDE + query["time"].to_numpy(), side="left"
-            )
-            if len(query)
-            else np.zeros(0, dtype="int64")
-        )
-        count = position - start
-        total = fitted["cumulative"][position] - fitted["cumulative"][start]
-        latest = np.where(count > 0, fitted["times"][np.maximum(position - 1, 0)], np.nan)
-        stats = {
-            "row": query["row"].to_numpy(),
-            "count": count,
-            "total": total,
-            "latest": latest,
-        }
-        frames.append(_history_frame(stats, release_time(features).to_numpy(), smoothing, kind))
+            key = name_codes(features["developers"])[0]
+        codes, first = unique_rows(key, year, month)
+        distinct = _lookup_kind(history[kind], features.iloc[first], smoothing, kind)
+        frames.append(pd.DataFrame(distinct.to_numpy()[codes], columns=distinct.columns))
     return pd.concat(frames, axis=1).set_index(features.index)
+
+
+def _lookup_kind(
+    fitted: dict[str, np.ndarray], features: pd.DataFrame, smoothing: float, kind: str
+) -> pd.DataFrame:
+    """One kind's track record from the training games released before each row (vectorised)."""
+    query = _history_pairs(features, kind, titles=False)
+    keys = fitted["keys"]
+    code = np.searchsorted(keys, query["key"].to_numpy()) if len(keys) else None
+    if code is None:
+        known = np.zeros(len(query), dtype=bool)
+    else:
+        code = np.minimum(code, len(keys) - 1)
+        known = (keys[code] == query["key"].to_numpy()) & query["time"].notna().to_numpy()
+    query, code = query[known], (code[known] if code is not None else code)
+    start = fitted["starts"][code] if len(query) else np.zeros(0, dtype="int64")
+    position = (
+        np.searchsorted(
+            fitted["sort_key"], code * _KEY_STRIDE + query["time"].to_numpy(), side="left"
+        )
+        if len(query)
+        else np.zeros(0, dtype="int64")
+    )
+    count = position - start
+    total = fitted["cumulative"][position] - fitted["cumulative"][start]
+    latest = np.where(count > 0, fitted["times"][np.maximum(position - 1, 0)], np.nan)
+    stats = {
+        "row": query["row"].to_numpy(),
+        "count": count,
+        "total": total,
+        "latest": latest,
+    }
+    return _history_frame(stats, release_time(features).to_numpy(), smoothing, kind)

@@ -79,8 +79,13 @@ class LinearTextModel:
         return bool(self.params["title_words"])
 
     @staticmethod
+    def _era_year(features: pd.DataFrame) -> pd.Series:
+        """The release year as the ``era_`` token reads it (``year // 3``; missing -> 0)."""
+        return features["release_year"].fillna(0).astype("int64")
+
+    @staticmethod
     def _token_docs(features: pd.DataFrame) -> pd.Series:
-        year = features["release_year"].fillna(0).astype("int64")
+        year = LinearTextModel._era_year(features)
         platform = features["platform"].astype(str).str.lower()
         missing = features["meta_score_missing"].astype(bool).map({True: "yes", False: "no"})
         parts = [
@@ -148,7 +153,7 @@ class LinearTextModel:
         # title without edition words, which is what the words should read.
         return features["base_title"].astype(str)
 
-    def _matrix_from(self, features: pd.DataFrame, titles: pd.Series) -> sparse.csr_matrix:
+    def _matrix_from(self, features: pd.DataFrame, titles: pd.Series | None) -> sparse.csr_matrix:
         # TF-IDF rows depend only on their own document: vectorise each distinct
         # title and each distinct token-document input once, then take the rows.
         blocks = []
@@ -161,7 +166,8 @@ class LinearTextModel:
             features["platform"].to_numpy(dtype=object),
             features["esrb_rating"].to_numpy(dtype=object),
             features["meta_score_missing"].astype(bool).to_numpy(),
-            features["release_year"].astype("float64").to_numpy(),
+            # the token document reads the year only through its era
+            (self._era_year(features) // 3).to_numpy(),
         )
         token_docs = self._token_docs(features.iloc[token_first])
         blocks += [
@@ -172,7 +178,8 @@ class LinearTextModel:
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Predicted user scores (not clipped)."""
-        matrix = self._matrix_from(features, self._titles(features))
+        titles = self._titles(features) if self.words_ is not None else None
+        matrix = self._matrix_from(features, titles)
         return self.ridge_.predict(matrix) + self.intercept_
 
     def feature_sources(self) -> list[str]:

@@ -392,11 +392,27 @@ def test_tuning_picks_the_config_with_the_lowest_inner_cv_error(demo_model_input
     assert best["n_estimators"] == winner["rounds"] <= 200
 
 
-def test_batch_prediction_per_distinct_value_equals_row_by_row(fitted):
+@pytest.fixture(scope="module")
+def fitted_two_flags(fitted):
+    """The model with fixed offsets per (critic score x franchise) cell, calibrated on
+    held-out games (known and new franchises)."""
+    model, train, test = fitted
+    model = copy.deepcopy(model)
+    calibration = test.iloc[100:200]
+    residuals = np.random.default_rng(1).normal(0, 0.6, len(calibration))
+    flags = model.novelty_flags(calibration)
+    intervals = NoveltyIntervals.calibrate(residuals, flags, ["meta", "franchise"], 0.8, 5)
+    assert any("|franchise=" in cell for cell in intervals.cells)
+    return model.with_intervals(intervals), train, test
+
+
+@pytest.mark.parametrize("intervals", ["fitted", "fitted_cqr", "fitted_two_flags"])
+def test_batch_prediction_per_distinct_value_equals_row_by_row(intervals, request):
     """predict/transform/features_hash/unseen_counts work per distinct value (lists grouped
-    by object, then by content; TF-IDF per distinct title); each row must get exactly
-    what it gets when scored alone."""
-    model, _, test = fitted
+    by object, then by content; TF-IDF per distinct title and token document; track
+    records per distinct key and date, one kind at a time; interval cells per distinct
+    flags); each row must get exactly what it gets when scored alone."""
+    model, _, test = request.getfixturevalue(intervals)
     rows = test[INPUT_FEATURES].iloc[:30]
     picks = np.random.default_rng(3).integers(0, len(rows), 90)
     batch = rows.iloc[picks].reset_index(drop=True)
@@ -406,6 +422,12 @@ def test_batch_prediction_per_distinct_value_equals_row_by_row(fitted):
     batch.loc[7, "genres"] = ["Brand New Genre"]
     batch.loc[8, "platform"] = "NEWCONSOLE"
     batch.loc[9, "esrb_rating"] = "NEW-RATING"
+    # Copies of one game a year, three years and no year apart: the same studio and
+    # franchise at other dates, in the same 3-year era or not.
+    for row, shift in zip(range(60, 66), [1, 2, 3, 4, 9, np.nan], strict=True):
+        batch.loc[row] = batch.loc[0]
+        batch.loc[row, "developers"] = batch.loc[0, "developers"]
+        batch.loc[row, "release_year"] = batch.loc[0, "release_year"] + shift
 
     alone = [batch.iloc[[i]] for i in range(len(batch))]
     pd.testing.assert_frame_equal(
@@ -414,6 +436,10 @@ def test_batch_prediction_per_distinct_value_equals_row_by_row(fitted):
     pd.testing.assert_frame_equal(
         model.transform(batch), pd.concat([model.transform(row) for row in alone])
     )
+    cells = model.interval_cell(batch)
+    pd.testing.assert_series_equal(cells, pd.concat([model.interval_cell(row) for row in alone]))
+    if intervals == "fitted_two_flags":
+        assert cells.str.contains("|franchise=", regex=False).any() and cells.nunique() > 2
     assert model.features_hash(batch).tolist() == [
         model.features_hash(row).iloc[0] for row in alone
     ]
