@@ -88,6 +88,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO_CATALOG = ROOT / "data" / "01_raw" / "games_catalog.csv"
 SCORING_PARAMETERS = ROOT / "conf" / "base" / "parameters_scoring.yml"
 PLAIN_LOGGING = ROOT / "tests" / "logging_plain.yml"
+DEFAULT_INSTALL = ROOT / "tests" / "default_install"
 logger = logging.getLogger("bench_scoring")
 
 
@@ -185,10 +186,15 @@ def realistic_batch(pool: pd.DataFrame, n_rows: int, seed: int) -> pd.DataFrame:
 
 
 def run_kedro_scoring(
-    project: Path, batch: pd.DataFrame, run_date: str, dask: bool = False
+    project: Path, batch: pd.DataFrame, run_date: str, dask: bool = False, install: str = "default"
 ) -> dict[str, float]:
     """Write ``batch`` as the project's batch_input and time ``kedro run --pipelines scoring``
     (``dask``: ``kedro run --env dask --pipelines scoring_dask``, docs/dask.md).
+
+    ``install``: ``default`` runs the child as the deployed image installs the project
+    (``pip install .``: no ``tracking``, ``dask`` or ``dev`` extra), through the test
+    suite's default-install shim (``tests/default_install``) in this environment;
+    ``dev`` as this environment is (MLflow's imports and its run in the child's start).
 
     Returns wall seconds, the child's peak RSS (MB: with Dask's worker processes, the
     largest single process) and the node seconds the ``NodeTimingHook`` logged
@@ -217,6 +223,10 @@ def run_kedro_scoring(
         "DO_NOT_TRACK": "1",
         "KEDRO_LOGGING_CONFIG": str(PLAIN_LOGGING),
     }
+    if install == "default":
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(DEFAULT_INSTALL), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
     started = time.perf_counter()
     with log.open("w") as handle:
         child = subprocess.Popen(
@@ -261,6 +271,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         action="store_true",
         help="end to end on Dask: kedro run --env dask --pipelines scoring_dask (LocalCluster)",
     )
+    parser.add_argument(
+        "--install",
+        choices=["default", "dev"],
+        default=None,
+        help="the end-to-end child's install: default (as deployed, no MLflow; the default "
+        "without --dask) or dev (this environment; the default with --dask)",
+    )
     parser.add_argument("--chunk-size", type=int, default=200_000)
     parser.add_argument("--model", type=Path, default=None, help="model.pkl from training")
     parser.add_argument("--seed", type=int, default=1)
@@ -279,11 +296,17 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     del pool
     end_to_end = None
     if args.project is not None:
-        end_to_end = run_kedro_scoring(args.project, batch, "2021-03-01", dask=args.dask)
+        install = args.install or ("dev" if args.dask else "default")
+        if args.dask and install == "default":
+            parser.error("--dask needs the dask extra: --install dev")
+        end_to_end = run_kedro_scoring(
+            args.project, batch, "2021-03-01", dask=args.dask, install=install
+        )
         node_seconds = sum(end_to_end["nodes"].values())
         logger.info(
-            "end to end: kedro run %s %.2f s (%.0f rows/s), peak RSS %.0f MB; "
+            "end to end (%s install): kedro run %s %.2f s (%.0f rows/s), peak RSS %.0f MB; "
             "nodes %.2f s (%.0f rows/s): %s",
+            install,
             "--env dask --pipelines scoring_dask" if args.dask else "--pipelines scoring",
             end_to_end["wall"],
             args.rows / end_to_end["wall"],
