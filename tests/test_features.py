@@ -12,6 +12,7 @@ from user_score.features import (
     parse_list_string,
     parse_names,
     parse_release_dates,
+    per_unique,
     repair_company_fragments,
     title_flags,
 )
@@ -134,3 +135,25 @@ def test_build_features_returns_exactly_the_documented_features():
     assert second["esrb_rating"] == "missing"
     assert bool(second["meta_score_missing"])
     assert features["n_genres"].tolist() == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["Zelda", "Mario Kart", "Metroid", "Kirby"],  # every value distinct: no take
+        ["Zelda", None, "Zelda", "Kirby", None],  # repeats and missing values
+        [],
+    ],
+    ids=["distinct", "repeated", "empty"],
+)
+def test_per_unique_equals_the_function_on_every_row(values):
+    """per_unique evaluates once per distinct value and gives each row its own result,
+    with the series' index (here not 0..n-1). (The function also sees one missing value,
+    so an integer result may come back as float.)"""
+    series = pd.Series(values, dtype="str", index=[10 * i + 3 for i in range(len(values))])
+
+    def lengths(text: pd.Series) -> pd.DataFrame:
+        return pd.DataFrame({"value": text, "length": text.str.len()})
+
+    expected = lengths(series)
+    pd.testing.assert_frame_equal(per_unique(series, lengths), expected, check_dtype=False)

@@ -144,7 +144,10 @@ def per_unique(series: pd.Series, func: Callable[[pd.Series], Any]) -> Any:
     # Code -1 (a missing value) takes the last row: func's result for a missing value.
     values = pd.concat([values, missing], ignore_index=True).rename(series.name)
     result = func(values)
-    taken = result.take(codes)
+    # Every value distinct (a day of new titles): the codes are 0..n-1 in order, so the
+    # rows are the result's first n as they are, without a copy of them.
+    distinct = len(uniques) == len(series)
+    taken = result.iloc[: len(series)] if distinct else result.take(codes)
     taken.index = series.index
     return taken
 
