@@ -52,6 +52,18 @@ def test_title_features_equal_the_scalar_functions_on_random_titles():
     pd.testing.assert_frame_equal(title_features(titles), reference(titles))
 
 
+def test_titles_in_blocks_equal_one_pass(monkeypatch):
+    """A day of many titles is handled TITLE_BLOCK titles at a time (here 999, so the
+    5,004 titles, ASCII or not, missing or not, fall in six blocks); the result is the
+    scalar functions' for every title, with the series' own index."""
+    monkeypatch.setattr("user_score.titles.TITLE_BLOCK", 999)
+    values = [*random_titles(5000, seed=1), None, "", " ", "Zelda – Link"]
+    titles = pd.Series(values, dtype=str, index=range(7, 7 + 2 * len(values), 2))
+    pd.testing.assert_frame_equal(title_features(titles), reference(titles))
+    expected = titles.astype("string").fillna("").str.split().str.join(" ").astype(str)
+    pd.testing.assert_series_equal(normalise_titles(titles), expected)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet=st.characters(max_codepoint=0x2200), max_size=40), max_size=8))
 def test_title_features_equal_the_scalar_functions_on_any_text(values):

@@ -16,6 +16,7 @@ functions: the results are identical to the scalar functions on every title
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -105,12 +106,26 @@ def scalar_title_features(title: Any) -> tuple:
     return (*title_flag_values(title), franchise_key(title), base_title(title))
 
 
+#: Titles handled at a time by :func:`title_features` and :func:`normalise_titles`: the
+#: kernels' intermediate arrays stay this long on a day of a million new titles (each
+#: title's result depends on that title only, so the blocks give the one-pass result).
+TITLE_BLOCK = 100_000
+
+
+def _in_blocks(func: Callable[[pd.Series], Any], titles: pd.Series) -> Any:
+    """``func(titles)``, evaluated :data:`TITLE_BLOCK` titles at a time."""
+    blocks = range(0, len(titles), TITLE_BLOCK)
+    return pd.concat([func(titles.iloc[start : start + TITLE_BLOCK]) for start in blocks])
+
+
 def title_features(titles: pd.Series) -> pd.DataFrame:
     """The :data:`TITLE_FEATURES` of every title, column-wise (see the module docstring).
 
     Equal to :func:`scalar_title_features` applied to each title; a missing
     title counts as ``""``.
     """
+    if len(titles) > TITLE_BLOCK:
+        return _in_blocks(title_features, titles)
     text = _arrow_text(titles)
     frame = _compiled(text)
     frame.index = titles.index
@@ -221,6 +236,8 @@ def _compiled(text: pa.Array) -> pd.DataFrame:
 
 def normalise_titles(titles: pd.Series) -> pd.Series:
     """Titles with whitespace runs collapsed; a missing title is ``""``."""
+    if len(titles) > TITLE_BLOCK:
+        return _in_blocks(normalise_titles, titles)
     arrow = _arrow_text(titles)
     out = pd.Series(_words(arrow), index=titles.index, dtype=str)
     other = ~pc.match_substring_regex(arrow, _PRINTABLE_ASCII).to_numpy(zero_copy_only=False)
