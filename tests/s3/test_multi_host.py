@@ -60,6 +60,9 @@ FAST_FAULTS = {
 #: Worst case for a run to end once the store fails: a few requests of
 #: attempts x (connect + read timeout) each, plus Kedro's own start and stop.
 FAULT_BOUND_S = 60
+#: Runs started until one is killed mid-run: the kill follows the run's lease within a
+#: poll, but a loaded machine can see the lease only after the run's last write.
+KILL_ATTEMPTS = 3
 TIMEOUT_S = float(os.environ.get("USER_SCORE_TEST_RUN_TIMEOUT", "300"))  # against hangs
 
 
@@ -248,12 +251,20 @@ def own_server(tmp_path: Path) -> Iterator[SeaweedFS]:
 def test_server_killed_mid_run_then_restarted_the_rerun_completes_the_day(
     clone, runs, own_server: SeaweedFS
 ):
-    s3 = clone(own_server.server, FAST_FAULTS)
-    run = _score(s3, "host-a", runs)
-    _wait_for(lambda: LEASE in _snapshot(s3), "the run's lease")
-    own_server.kill()  # a crash: connections refused from now on
-    killed = time.monotonic()
-    assert run.wait() != 0
+    for _attempt in range(KILL_ATTEMPTS):
+        s3 = clone(own_server.server, FAST_FAULTS)
+        run = _score(s3, "host-a", runs)
+        _wait_for(lambda s3=s3: LEASE in _snapshot(s3), "the run's lease")
+        own_server.kill()  # a crash: connections refused from now on
+        killed = time.monotonic()
+        if run.wait() != 0:
+            break
+        # The kill came after the run's last write (on a loaded machine this test saw the
+        # lease late): nothing was left to fail, so the day is whole. Again, on a new prefix.
+        own_server.start()
+        assert _assert_day_absent_or_complete(s3) == "complete", run.output[-3000:]
+    else:
+        pytest.fail(f"the server was killed after the run's last write {KILL_ATTEMPTS} times")
     assert time.monotonic() - killed < FAULT_BOUND_S
     _assert_storage_error(
         run, "endpoint unreachable", own_server.server.endpoint_url, s3.server.bucket
