@@ -4,7 +4,8 @@
 part of the blends (studio and genre signals from tokens; with
 ``title_words``, franchise and series signals from the title's words). It reads
 the same ``build_features`` columns as the LightGBM part; its TF-IDF rows are
-computed once per distinct title and token document (:mod:`.distinct`).
+computed once per distinct title and token document (:mod:`.distinct`), a token
+document's counts summed from its parts' (each distinct part counted once).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import Ridge
 from sklearn.preprocessing import SplineTransformer
 
@@ -84,11 +85,13 @@ class LinearTextModel:
         return features["release_year"].fillna(0).astype("int64")
 
     @staticmethod
-    def _token_docs(features: pd.DataFrame) -> pd.Series:
+    def _token_parts(features: pd.DataFrame) -> list[pd.Series]:
+        """The six parts of each row's token document (developers, genres, platform, ESRB,
+        missing critic score x platform, platform x era), each a string of tokens."""
         year = LinearTextModel._era_year(features)
         platform = features["platform"].astype(str).str.lower()
         missing = features["meta_score_missing"].astype(bool).map({True: "yes", False: "no"})
-        parts = [
+        return [
             pd.Series(
                 map_names(features["developers"], lambda n: _tokens("dev_", n)),
                 index=features.index,
@@ -104,10 +107,33 @@ class LinearTextModel:
             "miss_" + missing + "_" + platform,
             "era_" + platform + "_" + (year // 3).astype(str),
         ]
+
+    @staticmethod
+    def _token_docs(features: pd.DataFrame) -> pd.Series:
+        """Each row's token document: its parts joined by spaces."""
+        parts = LinearTextModel._token_parts(features)
         docs = parts[0].astype(str)
         for part in parts[1:]:
             docs = docs + " " + part.astype(str)
         return docs
+
+    def _token_tfidf(self, features: pd.DataFrame) -> sparse.csr_matrix:
+        """``token_vectorizer_.transform(_token_docs(features))``, from each part's counts.
+
+        A document's tokens are its parts' tokens (the parts are joined by spaces), so its
+        term counts are the sum of its parts' counts: each distinct part is counted once
+        (a few thousand instead of a document per row), the counts are summed by row, and
+        the vectorizer's own TF-IDF step weights and normalises them as ``transform`` does
+        (``_tfidf``, the step ``TfidfVectorizer.transform`` applies to its counts; a test
+        compares the two bit for bit).
+        """
+        counts = None
+        for part in self._token_parts(features):
+            codes, distinct = pd.factorize(part.astype(str), use_na_sentinel=False)
+            rows = CountVectorizer.transform(self.token_vectorizer_, distinct)[codes]
+            counts = rows if counts is None else counts + rows
+        counts.sort_indices()
+        return self.token_vectorizer_._tfidf.transform(counts, copy=False)
 
     def _numeric(self, features: pd.DataFrame) -> np.ndarray:
         values = np.column_stack(
@@ -169,9 +195,8 @@ class LinearTextModel:
             # the token document reads the year only through its era
             (self._era_year(features) // 3).to_numpy(),
         )
-        token_docs = self._token_docs(features.iloc[token_first])
         blocks += [
-            self.token_vectorizer_.transform(token_docs)[token_codes],
+            self._token_tfidf(features.iloc[token_first])[token_codes],
             sparse.csr_matrix(self._numeric(features)),
         ]
         return sparse.hstack(blocks).tocsr()

@@ -378,6 +378,29 @@ def test_linear_model_reads_only_model_input_features(demo_model_input, params):
     np.testing.assert_allclose(contributions.sum(axis=1), prediction - prediction.mean(), atol=1e-8)
 
 
+def test_token_tfidf_from_parts_equals_the_vectorizer_on_whole_documents(demo_model_input, params):
+    """The ridge's token rows are summed from each part's counts; they must be exactly the
+    vectorizer's own rows of the joined documents (same sparse structure, same floats),
+    with repeated names, empty lists, unseen tokens, a missing year and a 0-10 year."""
+    rows = select_training_rows(demo_model_input, params)
+    model = LinearTextModel(params.linear.model_dump()).fit(
+        rows[INPUT_FEATURES].iloc[:600], rows["user_score"].iloc[:600]
+    )
+    features = rows[INPUT_FEATURES].iloc[500:].reset_index(drop=True)
+    features.at[0, "developers"] = ["Nintendo", "Nintendo", "Game Freak"]
+    features.at[1, "genres"] = []
+    features.at[2, "developers"] = ["Nobody Ltd."]
+    features.loc[3, "platform"] = "NEW CONSOLE"
+    features.loc[4, "release_year"] = np.nan
+    features.loc[5, "esrb_rating"] = "E10+"
+    expected = model.token_vectorizer_.transform(model._token_docs(features))
+    actual = model._token_tfidf(features)
+    assert actual.shape == expected.shape and actual.dtype == expected.dtype
+    np.testing.assert_array_equal(actual.indptr, expected.indptr)
+    np.testing.assert_array_equal(actual.indices, expected.indices)
+    np.testing.assert_array_equal(actual.data, expected.data)  # bit for bit
+
+
 def test_tuning_picks_the_config_with_the_lowest_inner_cv_error(demo_model_input, params):
     rows = select_training_rows(demo_model_input, params).iloc[:400]
     matrix = FeaturePreprocessor().fit_transform(rows, rows["user_score"])
