@@ -41,12 +41,12 @@ def release_time(features: pd.DataFrame) -> pd.Series:
     return features["release_year"].astype("float64") + (month - 1.0) / 12.0
 
 
-def _history_pairs(features: pd.DataFrame, kind: str, titles: bool = True) -> pd.DataFrame:
-    """One ``(row, key, time, base_title)`` row per franchise or per developer of a game.
+def _history_pairs(features: pd.DataFrame, kind: str, titles: bool = False) -> pd.DataFrame:
+    """One ``(row, key, time)`` row per franchise or per developer of a game.
 
     ``row`` is the game's position; a game's developers give one row each, in
-    list order (no row for a missing name). ``titles=False``: without ``base_title``
-    (a lookup does not read it).
+    list order (no row for a missing name). ``titles=True`` adds the game's
+    ``base_title`` (:func:`training_history` leaves out a game's own ports by it).
     """
     positions = np.arange(len(features))
     if kind == "franchise":
@@ -162,8 +162,8 @@ def training_history(
     """
     frames = []
     for kind in HISTORY_KINDS:
-        query = _history_pairs(features, kind)
-        source = _history_pairs(history_rows, kind)
+        query = _history_pairs(features, kind, titles=True)
+        source = _history_pairs(history_rows, kind, titles=True)
         stats = _earlier_other_titles(query, source, residual[source["row"].to_numpy()])
         frames.append(_history_frame(stats, release_time(features).to_numpy(), smoothing, kind))
     return pd.concat(frames, axis=1).set_index(features.index)
@@ -178,6 +178,8 @@ def lookup_history(
     taken by row: a franchise's track record depends on nothing else, nor does a
     developer list's (a day of new titles shares its developer lists and dates).
     """
+    # only what a lookup reads is taken by distinct row (a day of new titles: nearly every row)
+    features = features[["franchise", "developers", "release_year", "release_month"]]
     year = features["release_year"].astype("float64").to_numpy()
     month = features["release_month"].astype("float64").to_numpy()
     frames = []
@@ -196,7 +198,7 @@ def _lookup_kind(
     fitted: dict[str, np.ndarray], features: pd.DataFrame, smoothing: float, kind: str
 ) -> pd.DataFrame:
     """One kind's track record from the training games released before each row (vectorised)."""
-    query = _history_pairs(features, kind, titles=False)
+    query = _history_pairs(features, kind)
     keys = fitted["keys"]
     code = np.searchsorted(keys, query["key"].to_numpy()) if len(keys) else None
     if code is None:
