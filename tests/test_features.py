@@ -11,6 +11,7 @@ from user_score.features import (
     normalise_platform,
     parse_list_string,
     parse_names,
+    parse_raw_games,
     parse_release_dates,
     per_unique,
     repair_company_fragments,
@@ -135,6 +136,34 @@ def test_build_features_returns_exactly_the_documented_features():
     assert second["esrb_rating"] == "missing"
     assert bool(second["meta_score_missing"])
     assert features["n_genres"].tolist() == [1, 2]
+
+
+def test_platform_and_rating_rows_share_one_object_per_value_with_unchanged_values():
+    """A day's platform and ESRB columns hold one string object per distinct value (a
+    million rows of "SWITCH" are one string), with the values and dtypes the per-row
+    conversions give."""
+    raw = pd.DataFrame(
+        {
+            "title": [f"Game {i}" for i in range(8)],
+            "platform": ["Switch", "WII U", "Switch", "3DS", "Switch", "TG16)", "3ds", "Switch"],
+            "date": ["Mar 1, 2019"] * 8,
+            "meta_score": ["80"] * 8,
+            "esrb_rating": ["E", None, "E", "T", None, "E", "T", "E"],
+            "developers": ["['Nintendo']"] * 8,
+            "genres": ["['Action']"] * 8,
+        },
+        dtype="str",
+    )
+    games = parse_raw_games(raw)
+    per_row_platform = normalise_platform(raw["platform"])["platform"].astype(str)
+    pd.testing.assert_series_equal(games["platform"], per_row_platform, check_names=False)
+    per_row_rating = raw["esrb_rating"].astype(object).where(raw["esrb_rating"].notna(), None)
+    pd.testing.assert_series_equal(games["esrb_rating"], per_row_rating)
+    features = build_features(games)
+    pd.testing.assert_series_equal(features["platform"], games["platform"].astype(object))
+    for column in ("platform", "esrb_rating"):
+        values = features[column].tolist()
+        assert len({id(value) for value in values}) == len(set(values)), column
 
 
 @pytest.mark.parametrize(

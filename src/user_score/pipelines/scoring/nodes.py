@@ -110,10 +110,12 @@ def build_scoring_features(valid_rows: pd.DataFrame) -> pd.DataFrame:
         ``id`` plus the :data:`user_score.model.INPUT_FEATURES` columns, one row
         per valid row, in input order.
     """
-    typed = parse_raw_games(valid_rows)
-    features = build_features(typed)
-    features.insert(0, "id", valid_rows["id"].astype(str).to_numpy())
-    return features.loc[:, SCORED_FEATURE_COLUMNS].reset_index(drop=True)
+    features = build_features(parse_raw_games(valid_rows))
+    # The ids' own array (no Python string per row), positionally: the frames share rows.
+    features.insert(0, "id", valid_rows["id"].astype(str).array)
+    if list(features.columns) != SCORED_FEATURE_COLUMNS:  # a copy only if out of order
+        features = features.loc[:, SCORED_FEATURE_COLUMNS]
+    return features.reset_index(drop=True)
 
 
 def predict_batch(
