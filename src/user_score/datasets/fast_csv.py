@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 #: Rows rendered at a time (bounds the text held in memory).
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 50_000
 #: numpy writes a float without an exponent when it is 0 or within these bounds.
 _PLAIN_LOW, _PLAIN_HIGH = 1e-4, 1e16
 _NEEDS_QUOTES = '[,"\n]'
@@ -77,7 +77,7 @@ def _chunks(frame: pd.DataFrame, chunk_rows: int) -> Iterator[str]:
         bounds = np.frombuffer(offsets, dtype=np.int64)[
             lines.offset : lines.offset + len(lines) + 1
         ]
-        yield data.to_pybytes()[int(bounds[0]) : int(bounds[-1])].decode("utf-8")
+        yield str(memoryview(data)[int(bounds[0]) : int(bounds[-1])], "utf-8")
 
 
 def _quoted(text: pa.Array) -> pa.Array:

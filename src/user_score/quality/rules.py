@@ -22,7 +22,7 @@ from .columns import pct
 
 REASON_SEPARATOR = "; "
 #: Rows hashed at a time (bounds the memory hashing takes on a large day).
-HASH_CHUNK_ROWS = 200_000
+HASH_CHUNK_ROWS = 50_000
 
 
 def contract_rules(schema: type[pa.DataFrameModel]) -> list[tuple[str, str | None]]:
