@@ -6,6 +6,7 @@ from kedro.config import OmegaConfigLoader
 
 from user_score.catalog import ContractDataCatalog
 from user_score.hooks import ConsoleHook, RunGuardHook, SecretRedactionHook, StorageHook
+from user_score.reliability.memory import FreeMemoryHook
 from user_score.reliability.storage import env_resolver
 from user_score.timing import NodeTimingHook
 from user_score.tracking import tracking_hooks
@@ -31,7 +32,8 @@ CONFIG_LOADER_ARGS = {
 # A DataCatalog whose contract and read errors name the file they came from.
 DATA_CATALOG_CLASS = ContractDataCatalog
 
-# Node timings (logged; nodes read no clock), then the reliability hooks
+# Node timings (logged; nodes read no clock), memory freed between nodes
+# (user_score.reliability.memory), then the reliability hooks
 # (docs/reliability.md): one run per output partition, secrets redacted from
 # logs and errors. (Atomic writes need no hook: the catalog's dataset types are
 # the project's atomic ones, user_score.datasets.)
@@ -40,6 +42,7 @@ HOOKS = (
     *TRACKING,
     ConsoleHook(tracking=TRACKING),
     NodeTimingHook(),
+    FreeMemoryHook(),
     RunGuardHook(),
     SecretRedactionHook(),
     StorageHook(),
