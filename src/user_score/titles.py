@@ -202,6 +202,16 @@ def _first_words(text: pa.Array, count: int) -> pa.Array:
     return pc.binary_join(pc.list_slice(parts, 0, count), pa.scalar(" ", pa.large_string()))
 
 
+def _one_object_per_value(text: pa.Array) -> np.ndarray:
+    """The strings as Python objects, one object per distinct value: a block's franchise
+    keys repeat (~40 % distinct on a day of new titles), and each repeat would otherwise be
+    a string of its own in the feature frame."""
+    encoded = pc.dictionary_encode(text)
+    if encoded.indices.null_count:
+        return text.to_numpy(zero_copy_only=False)
+    return encoded.dictionary.to_numpy(zero_copy_only=False)[encoded.indices.to_numpy()]
+
+
 def _compiled(text: pa.Array) -> pd.DataFrame:
     """:data:`TITLE_FEATURES` by RE2 kernels: exact for printable-ASCII titles."""
     lower = pc.utf8_lower(text)
@@ -228,8 +238,10 @@ def _compiled(text: pa.Array) -> pd.DataFrame:
             "is_sequel": flag(_TITLE_SEQUEL),
             "has_subtitle": subtitle.to_numpy(zero_copy_only=False),
             "title_length": pc.utf8_length(text).to_numpy(zero_copy_only=False).astype("int64"),
-            "franchise": franchise.to_numpy(zero_copy_only=False),
-            "base_title": base.to_numpy(zero_copy_only=False),
+            # object columns as made (a plain array of strings would be stored as Arrow
+            # text, then made Python strings again, one per row, by astype(object))
+            "franchise": pd.Series(_one_object_per_value(franchise), dtype=object),
+            "base_title": pd.Series(base.to_numpy(zero_copy_only=False), dtype=object),
         }
     )
 
