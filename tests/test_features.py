@@ -141,7 +141,7 @@ def test_build_features_returns_exactly_the_documented_features():
 def test_platform_and_rating_rows_share_one_object_per_value_with_unchanged_values():
     """A day's platform and ESRB columns hold one string object per distinct value (a
     million rows of "SWITCH" are one string), with the values and dtypes the per-row
-    conversions give."""
+    conversions give; list lengths are counted once per distinct list."""
     raw = pd.DataFrame(
         {
             "title": [f"Game {i}" for i in range(8)],
@@ -149,8 +149,8 @@ def test_platform_and_rating_rows_share_one_object_per_value_with_unchanged_valu
             "date": ["Mar 1, 2019"] * 8,
             "meta_score": ["80"] * 8,
             "esrb_rating": ["E", None, "E", "T", None, "E", "T", "E"],
-            "developers": ["['Nintendo']"] * 8,
-            "genres": ["['Action']"] * 8,
+            "developers": ["['Nintendo', 'HAL']", "[]", None, "['Nintendo']"] * 2,
+            "genres": ["['Action']", "['Action', 'Puzzle']", "['Action']", None] * 2,
         },
         dtype="str",
     )
@@ -164,6 +164,11 @@ def test_platform_and_rating_rows_share_one_object_per_value_with_unchanged_valu
     for column in ("platform", "esrb_rating"):
         values = features[column].tolist()
         assert len({id(value) for value in values}) == len(set(values)), column
+    # list lengths, once per distinct list object: as the per-row lengths
+    for column, count in (("genres", "n_genres"), ("developers", "n_developers")):
+        per_row = games[column].str.len().fillna(0).astype("int64")
+        pd.testing.assert_series_equal(features[count], per_row, check_names=False)
+    assert features["n_developers"].tolist() == [2, 0, 0, 1] * 2
 
 
 @pytest.mark.parametrize(

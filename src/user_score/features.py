@@ -152,8 +152,8 @@ def per_unique(series: pd.Series, func: Callable[[pd.Series], Any]) -> Any:
     return taken
 
 
-def per_list_object(series: pd.Series, func: Callable[[Any], bool]) -> np.ndarray:
-    """``func`` of each row's list, evaluated once per distinct list *object*.
+def per_list_object(series: pd.Series, func: Callable[[Any], Any], dtype: Any = bool) -> np.ndarray:
+    """``func`` of each row's list (a ``dtype`` value), evaluated once per distinct list *object*.
 
     :func:`parse_names` gives the rows of one distinct raw string the same
     list object, so a day costs one ``func`` call per distinct list string.
@@ -163,7 +163,7 @@ def per_list_object(series: pd.Series, func: Callable[[Any], bool]) -> np.ndarra
     codes, distinct = pd.factorize(ids)
     first = np.empty(len(distinct), dtype=np.intp)
     first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)
-    results = np.fromiter((func(values[i]) for i in first), dtype=bool, count=len(first))
+    results = np.fromiter((func(values[i]) for i in first), dtype=dtype, count=len(first))
     return results[codes]
 
 
@@ -366,6 +366,11 @@ def _rating_or_missing(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "missing")
 
 
+def _names_in(names: Any) -> int:
+    """How many names a parsed list holds (an unparsable one, ``None``: 0)."""
+    return len(names) if isinstance(names, list) else 0
+
+
 def parse_raw_games(raw: pd.DataFrame, link: pd.Series | None = None) -> pd.DataFrame:
     """Type the raw text columns of games that passed their row contract.
 
@@ -464,8 +469,8 @@ def build_features(games: pd.DataFrame) -> pd.DataFrame:
             "platform_launch_year": launch,
             "years_since_platform_launch": year - launch,
             "esrb_rating": per_unique(games["esrb_rating"], _rating_or_missing),
-            "n_genres": genres.str.len().fillna(0).astype("int64"),
-            "n_developers": developers.str.len().fillna(0).astype("int64"),
+            "n_genres": per_list_object(genres, _names_in, dtype="int64"),
+            "n_developers": per_list_object(developers, _names_in, dtype="int64"),
             "is_first_party": per_list_object(developers, lambda names: "Nintendo" in list(names)),
             **{column: titles[column] for column in TITLE_FLAGS},
             "genres": genres,

@@ -399,3 +399,24 @@ def test_row_hashes_do_not_depend_on_the_chunk_size(demo_raw):
     np.testing.assert_array_equal(
         row_hashes([block], columns, chunk_rows=7), row_hashes([block], columns)
     )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"id-{i}" for i in range(50)],  # every value distinct: already in order
+        ["b", "a", "b", "c", "a", "b", None, "d"],  # counts to reorder, ties, a missing value
+        ["a", "a", "b", "c", "c"],  # already non-increasing with ties
+        [],
+    ],
+    ids=["distinct", "unordered", "ordered-ties", "empty"],
+)
+def test_value_counts_are_the_stable_sort_of_the_counts(values):
+    """Most frequent first, ties in order of first appearance, whether or not the counts
+    came in order (then they are not re-sorted)."""
+    from user_score.quality.columns import value_counts
+
+    series = pd.Series(values, dtype="str")
+    expected = series.value_counts(dropna=True, sort=False)
+    expected = expected.sort_values(ascending=False, kind="stable").astype("int64")
+    pd.testing.assert_series_equal(value_counts(series), expected)

@@ -43,10 +43,14 @@ def pct(part: float, whole: float) -> float:
 def value_counts(series: pd.Series) -> pd.Series:
     """Counts of the present values, most frequent first (ties in order of first appearance).
 
-    A stable sort on the counts only: a million distinct ids are never sorted as strings.
+    A stable sort on the counts only: a million distinct ids are never sorted as strings,
+    and counts already in order (every value distinct, as ids and a day's titles are) are
+    not reordered at all, which would copy a million values for the same order.
     """
-    counts = series.value_counts(dropna=True, sort=False)
-    return counts.sort_values(ascending=False, kind="stable").astype("int64")
+    counts = series.value_counts(dropna=True, sort=False).astype("int64")
+    if (np.diff(counts.to_numpy()) <= 0).all():
+        return counts  # what the stable sort would give: the same order
+    return counts.sort_values(ascending=False, kind="stable")
 
 
 def _weighted_share(mask: np.ndarray, counts: np.ndarray) -> float:
