@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -169,6 +172,13 @@ def test_platform_and_rating_rows_share_one_object_per_value_with_unchanged_valu
         per_row = games[column].str.len().fillna(0).astype("int64")
         pd.testing.assert_series_equal(features[count], per_row, check_names=False)
     assert features["n_developers"].tolist() == [2, 0, 0, 1] * 2
+    # lists read back from Parquet are arrays: counted the same
+    buffer = io.BytesIO()
+    games.to_parquet(buffer)
+    from_parquet = build_features(pd.read_parquet(io.BytesIO(buffer.getvalue())))
+    assert isinstance(pd.read_parquet(io.BytesIO(buffer.getvalue()))["genres"].iloc[0], np.ndarray)
+    pd.testing.assert_series_equal(from_parquet["n_genres"], features["n_genres"])
+    pd.testing.assert_series_equal(from_parquet["n_developers"], features["n_developers"])
 
 
 @pytest.mark.parametrize(

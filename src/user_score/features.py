@@ -367,8 +367,12 @@ def _rating_or_missing(values: pd.Series) -> pd.Series:
 
 
 def _names_in(names: Any) -> int:
-    """How many names a parsed list holds (an unparsable one, ``None``: 0)."""
-    return len(names) if isinstance(names, list) else 0
+    """How many names a row holds: a list, or an array as read back from Parquet; 0 for a
+    missing or unparsable one (what ``Series.str.len().fillna(0)`` gives)."""
+    try:
+        return len(names)
+    except TypeError:
+        return 0
 
 
 def parse_raw_games(raw: pd.DataFrame, link: pd.Series | None = None) -> pd.DataFrame:
