@@ -175,8 +175,9 @@ def test_platform_and_rating_rows_share_one_object_per_value_with_unchanged_valu
     # lists read back from Parquet are arrays: counted the same
     buffer = io.BytesIO()
     games.to_parquet(buffer)
-    from_parquet = build_features(pd.read_parquet(io.BytesIO(buffer.getvalue())))
-    assert isinstance(pd.read_parquet(io.BytesIO(buffer.getvalue()))["genres"].iloc[0], np.ndarray)
+    read_back = pd.read_parquet(io.BytesIO(buffer.getvalue()))
+    assert isinstance(read_back["genres"].iloc[0], np.ndarray)
+    from_parquet = build_features(read_back)
     pd.testing.assert_series_equal(from_parquet["n_genres"], features["n_genres"])
     pd.testing.assert_series_equal(from_parquet["n_developers"], features["n_developers"])
 

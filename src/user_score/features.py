@@ -19,6 +19,7 @@ import io
 import re
 import tokenize
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -358,12 +359,8 @@ def _as_objects(values: pd.Series) -> pd.Series:
     return values.astype(object)
 
 
-def _text_or_none(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), None)
-
-
-def _rating_or_missing(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), "missing")
+def _objects_or(values: pd.Series, missing: str | None) -> pd.Series:
+    return values.astype(object).where(values.notna(), missing)
 
 
 def _names_in(names: Any) -> int:
@@ -403,7 +400,7 @@ def parse_raw_games(raw: pd.DataFrame, link: pd.Series | None = None) -> pd.Data
             "date_tba": dates["date_tba"],
             "date_year_hint": dates["date_year_hint"],
             "meta_score": per_unique(raw["meta_score"], _to_float).to_numpy(),
-            "esrb_rating": per_unique(raw["esrb_rating"], _text_or_none),
+            "esrb_rating": per_unique(raw["esrb_rating"], partial(_objects_or, missing=None)),
             "developers": parse_names(raw["developers"], repair_fragments=True),
             "genres": parse_names(raw["genres"], repair_fragments=False),
         },
@@ -472,7 +469,9 @@ def build_features(games: pd.DataFrame) -> pd.DataFrame:
             "platform": per_unique(games["platform"], _as_objects),
             "platform_launch_year": launch,
             "years_since_platform_launch": year - launch,
-            "esrb_rating": per_unique(games["esrb_rating"], _rating_or_missing),
+            "esrb_rating": per_unique(
+                games["esrb_rating"], partial(_objects_or, missing="missing")
+            ),
             "n_genres": per_list_object(genres, _names_in, dtype="int64"),
             "n_developers": per_list_object(developers, _names_in, dtype="int64"),
             "is_first_party": per_list_object(developers, lambda names: "Nintendo" in list(names)),
