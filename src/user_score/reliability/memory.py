@@ -7,8 +7,8 @@ and glibc's ``malloc`` (numpy arrays, Python objects). The next node's
 allocations then come on top of what is held, not out of it, where the two
 allocators differ (an Arrow-heavy node after a numpy-heavy one). On a
 realistic day of a million rows, :class:`FreeMemoryHook` lowered the scoring
-run's peak RSS by ~60 MB (docs/benchmarks.md); each call takes a few
-milliseconds.
+run's peak RSS by ~60 MB (docs/benchmarks.md); a call took ~0.5 ms there, and
+the whole default run (about a thousand calls) was no slower within noise.
 
 Nothing is patched: the hook calls the allocators' own release functions,
 :meth:`pyarrow.MemoryPool.release_unused` and glibc's ``malloc_trim`` (absent
