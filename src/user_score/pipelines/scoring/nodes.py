@@ -227,17 +227,35 @@ def summarise_scoring(
         ValueError: If ``rows_in != rows_scored + rows_quarantined`` or an id
             was scored twice.
     """
-    reasons = (
-        rejected_rows["reason"].str.split("; ").explode().value_counts().sort_index()
-        if len(rejected_rows)
-        else pd.Series(dtype=int)
-    )
+    reasons = quarantine_reason_counts(rejected_rows)
+    return build_scoring_summary(intake, reasons, len(rejected_rows), model_report)
+
+
+def quarantine_reason_counts(rejected_rows: pd.DataFrame) -> dict[str, int]:
+    """How many quarantined rows broke each rule (a row with two reasons counts in both)."""
+    if not len(rejected_rows):
+        return {}
+    counts = rejected_rows["reason"].str.split("; ").explode().value_counts()
+    return {str(reason): int(count) for reason, count in counts.items()}
+
+
+def build_scoring_summary(
+    intake: dict[str, Any],
+    reason_counts: dict[str, int],
+    rows_quarantined: int,
+    model_report: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``scoring_summary`` of counts (see :func:`summarise_scoring`; its checks too).
+
+    Also used by the paths that score a day in parts
+    (:class:`~user_score.pipelines.scoring.partitions.DayTally`).
+    """
     summary = {
         "run_date": intake["run_date"],
         "rows_in": int(intake["rows_in"]),
         "rows_scored": int(model_report["rows_scored"]),
-        "rows_quarantined": len(rejected_rows),
-        "quarantine_reasons": {str(k): int(v) for k, v in reasons.items()},
+        "rows_quarantined": int(rows_quarantined),
+        "quarantine_reasons": {k: int(reason_counts[k]) for k in sorted(reason_counts)},
         "unseen_categories": {k: int(v) for k, v in model_report["unseen_categories"].items()},
         "model_version": model_report["model_version"],
         "ignored_columns": list(intake["ignored_columns"]),

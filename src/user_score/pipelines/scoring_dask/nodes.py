@@ -39,24 +39,13 @@ from typing import Any
 import pandas as pd
 
 from user_score.contracts import BatchInput
-from user_score.contracts.checks import is_ten_point_scale
-from user_score.contracts.quarantine import join_reasons
 from user_score.params import RunDate
-from user_score.pipelines.scoring.nodes import (
-    build_scoring_features,
-    build_scoring_quarantine,
-    predict_batch,
-    summarise_scoring,
-    validate_batch_input,
-)
 from user_score.pipelines.scoring.params import ScoringParams
+from user_score.pipelines.scoring.partitions import DayTally, score_part
 
 from .params import DaskParams
 
 logger = logging.getLogger(__name__)
-
-#: The row contract's reason for an id found more than once in the day.
-ID_UNIQUE = "id: unique"
 
 
 @contextmanager
@@ -159,89 +148,23 @@ def score_partition(
     run_date: RunDate,
     params: ScoringParams,
 ) -> dict[str, Any]:
-    """One partition through the ``scoring`` node functions (runs on a worker).
-
-    Args:
-        part: The partition's rows, as ``batch_input`` loads them.
-        offset: The file row number of its first row.
-        duplicated_ids: Ids found more than once in the whole day.
-        model, run_date, params: As the ``scoring`` nodes take them.
-
-    Returns:
-        The partition's ``predictions``, ``scored_features``, ``quarantine``, and
-        the facts the day's summary merges (``rows_in``, ``ignored_columns``,
-        ``meta_numbers``, ``meta_ten_point``, ``unseen_categories``).
-    """
+    """One partition (on a worker): its file contract, then
+    :func:`~user_score.pipelines.scoring.partitions.score_part`."""
     BatchInput.validate(part, lazy=True)  # the file contract (column rules) on these rows
-    valid, rejected, intake = validate_batch_input(part, run_date)
-    valid, rejected = _quarantine_day_duplicates(valid, rejected, duplicated_ids)
-    valid["source_row"] += offset
-    rejected["source_row"] += offset
-    features = build_scoring_features(valid)
-    predictions, scored_features, report = predict_batch(features, model, run_date, params)
-    meta = pd.to_numeric(part["meta_score"].dropna(), errors="coerce").dropna()
-    return {
-        "predictions": predictions,
-        "scored_features": scored_features,
-        "quarantine": build_scoring_quarantine(rejected, report),
-        "rows_in": intake["rows_in"],
-        "ignored_columns": intake["ignored_columns"],
-        "meta_numbers": len(meta),
-        "meta_ten_point": is_ten_point_scale(part["meta_score"]),
-        "unseen_categories": report["unseen_categories"],
-    }
-
-
-def _quarantine_day_duplicates(
-    valid: pd.DataFrame, rejected: pd.DataFrame, duplicated_ids: pd.Index
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apply ``id: unique`` across the day to one partition's split.
-
-    A valid row whose id occurs elsewhere in the day is rejected with
-    ``id: unique``; a rejected one gets ``id: unique`` added to its reasons by
-    the row contract's own rule (:func:`~user_score.contracts.quarantine.join_reasons`:
-    sorted, ``'; '``-joined, a structural ``row: field_count`` alone).
-    """
-    move = valid["id"].isin(duplicated_ids).to_numpy()
-    moved = valid.loc[move].reindex(columns=rejected.columns).astype(rejected.dtypes.to_dict())
-    moved["reason"] = ID_UNIQUE
-    flagged = rejected["id"].isin(duplicated_ids)
-    rejected = rejected.copy()
-    rejected.loc[flagged, "reason"] = [
-        join_reasons([*reason.split("; "), ID_UNIQUE]) for reason in rejected.loc[flagged, "reason"]
-    ]
-    if move.any():
-        parts = [frame for frame in (rejected, moved) if len(frame)]
-        rejected = pd.concat(parts).sort_values("source_row", kind="stable")
-    return valid.loc[~move].copy(), rejected
+    return score_part(part, offset, duplicated_ids, model, run_date, params)
 
 
 def _assemble(
     results: list[dict[str, Any]], model: Any, run_date: RunDate, params: ScoringParams
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """The day's outputs from its partitions' (in file order), through ``summarise_scoring``."""
+    """The day's outputs from its partitions' (in file order), summarised by ``DayTally``."""
+    tally = DayTally()
+    for result in results:
+        tally.add(result)
     predictions = _concat([result["predictions"] for result in results])
     scored_features = _concat([result["scored_features"] for result in results])
     quarantine = _concat([result["quarantine"] for result in results])
-    unseen: dict[str, int] = {}
-    for result in results:
-        for column, count in result["unseen_categories"].items():
-            unseen[column] = unseen.get(column, 0) + int(count)
-    with_numbers = [result for result in results if result["meta_numbers"]]
-    intake = {
-        "run_date": run_date.iso,
-        "rows_in": sum(result["rows_in"] for result in results),
-        "ignored_columns": results[0]["ignored_columns"] if results else [],
-        "meta_score_scale_suspect": bool(with_numbers)
-        and all(result["meta_ten_point"] for result in with_numbers),
-    }
-    report = {
-        "model_version": str(model.model_version),
-        "unseen_categories": unseen,
-        "rows_scored": len(predictions),
-        "ids_scored_twice": int(predictions["id"].duplicated().sum()),
-    }
-    summary = summarise_scoring(intake, quarantine, report)
+    summary = tally.summary(run_date)
     logger.info("scored %s on Dask: %d partitions", run_date, len(results))
     return predictions, scored_features, quarantine, summary
 
