@@ -8,6 +8,7 @@ from user_score.catalog import ContractDataCatalog
 from user_score.hooks import ConsoleHook, RunGuardHook, SecretRedactionHook, StorageHook
 from user_score.reliability.memory import FreeMemoryHook
 from user_score.reliability.storage import env_resolver
+from user_score.reliability.streams import StreamedSavesHook
 from user_score.timing import NodeTimingHook
 from user_score.tracking import tracking_hooks
 
@@ -33,7 +34,8 @@ CONFIG_LOADER_ARGS = {
 DATA_CATALOG_CLASS = ContractDataCatalog
 
 # Node timings (logged; nodes read no clock), memory freed between nodes
-# (user_score.reliability.memory), then the reliability hooks
+# (user_score.reliability.memory), a generator node's chunks written as one file
+# each (user_score.reliability.streams), then the reliability hooks
 # (docs/reliability.md): one run per output partition, secrets redacted from
 # logs and errors. (Atomic writes need no hook: the catalog's dataset types are
 # the project's atomic ones, user_score.datasets.)
@@ -43,6 +45,7 @@ HOOKS = (
     ConsoleHook(tracking=TRACKING),
     NodeTimingHook(),
     FreeMemoryHook(),
+    StreamedSavesHook(),
     RunGuardHook(),
     SecretRedactionHook(),
     StorageHook(),

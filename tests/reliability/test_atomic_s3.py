@@ -127,3 +127,39 @@ def test_sigkill_mid_upload_leaves_the_previous_complete_object(s3_server, s3_pr
     frame = CSVDataset(filepath=target).load()
     assert len(frame) == 400_000  # the previous complete version, not a truncated one
     assert frame["id"].iloc[-1] == 399_999
+
+
+def test_a_stream_of_chunks_is_one_s3_object_published_at_its_end(s3_server, s3_prefix):  # noqa: F811
+    """A generator node's chunks (streamed saves): one multipart upload, completed at the
+    stream's end; an abandoned stream leaves the previous object and no upload."""
+    import pandas as pd
+
+    from user_score.datasets.pandas import ParquetDataset
+
+    table = CSVDataset(filepath=f"{s3_prefix}/predictions.csv")
+    features = ParquetDataset(filepath=f"{s3_prefix}/features.parquet")
+    chunks = [
+        pd.DataFrame({"id": [f"{k}-{i}" for i in range(120_000)], "x": 0.5}) for k in (1, 2, 3)
+    ]
+    before = _objects(s3_server, s3_prefix)
+    for dataset in (table, features):
+        dataset.begin_stream()
+        for chunk in chunks:
+            dataset.save(chunk)
+    assert _objects(s3_server, s3_prefix) == before  # nothing published before the end
+    table.end_stream(commit=True)
+    features.end_stream(commit=True)
+    whole = pd.concat(chunks, ignore_index=True)
+    pd.testing.assert_frame_equal(table.load(), whole)
+    pd.testing.assert_frame_equal(features.load(), whole)
+    assert len(_objects(s3_server, s3_prefix)) == len(before) + 2
+
+    published = _objects(s3_server, s3_prefix)
+    table.begin_stream()
+    table.save(chunks[0].head(10))
+    table.save(chunks[1])  # > one 5 MiB part uploaded
+    table.end_stream(commit=False)
+    assert _objects(s3_server, s3_prefix) == published
+    pd.testing.assert_frame_equal(table.load(), whole)  # the previous object
+    uploads = s3_server.client().list_multipart_uploads(Bucket=s3_server.bucket)
+    assert uploads.get("Uploads", []) == []

@@ -25,6 +25,7 @@ from kedro_datasets import pandas
 from user_score.datasets.fast_csv import csv_chunks
 from user_score.reliability.atomic_writes import AtomicWrites
 from user_score.reliability.conditional import get_object, update_object
+from user_score.reliability.streams import StreamedSaves
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -70,17 +71,41 @@ class BoundedLoads:
             return type(self)._read(source, **self._load_args)
 
 
-class CSVDataset(BoundedLoads, AtomicWrites, pandas.CSVDataset):
+class CSVDataset(StreamedSaves, BoundedLoads, AtomicWrites, pandas.CSVDataset):
     """``pandas.CSVDataset`` whose saves are atomic and whose loads are bounded.
 
     A frame of text, float, integer and bool columns saved with ``index: false``
     is rendered column-wise by :func:`~user_score.datasets.fast_csv.csv_chunks`
     (the same bytes as ``to_csv``, several times faster); anything else by pandas.
+    A stream of frames (a generator node's chunks,
+    :mod:`user_score.reliability.streams`) is written as one file: the
+    header once, then every chunk's rows, the bytes of the frames' ``concat``.
     """
 
     _read = staticmethod(pd.read_csv)
 
+    def _csv_text(self, data: pd.DataFrame, *, header: bool) -> Iterator[str]:
+        """``data`` as CSV text pieces (with or without the header line)."""
+        chunks = csv_chunks(data, self._save_args)
+        if chunks is None:
+            yield data.to_csv(**{**self._save_args, "header": header})
+            return
+        if not header:
+            next(chunks)
+        yield from chunks
+
+    def _start_stream(self, handle: Any, data: pd.DataFrame) -> None:
+        for text in self._csv_text(data, header=True):
+            handle.write(text.encode("utf-8"))
+
+    def _append_to_stream(self, handle: Any, state: Any, data: pd.DataFrame) -> None:
+        for text in self._csv_text(data, header=False):
+            handle.write(text.encode("utf-8"))
+
     def save(self, data: pd.DataFrame) -> None:
+        if self.streaming:
+            self._save_chunk(data)
+            return
         chunks = csv_chunks(data, self._save_args) if isinstance(data, pd.DataFrame) else None
         if chunks is None:
             super().save(data)
@@ -92,10 +117,43 @@ class CSVDataset(BoundedLoads, AtomicWrites, pandas.CSVDataset):
         self._invalidate_cache()
 
 
-class ParquetDataset(BoundedLoads, AtomicWrites, pandas.ParquetDataset):
-    """``pandas.ParquetDataset`` whose saves are atomic and whose loads are bounded."""
+class ParquetDataset(StreamedSaves, BoundedLoads, AtomicWrites, pandas.ParquetDataset):
+    """``pandas.ParquetDataset`` whose saves are atomic and whose loads are bounded.
+
+    A stream of frames (a generator node's chunks,
+    :mod:`user_score.reliability.streams`) is written as one file, a row group
+    per chunk, every chunk in the first one's Arrow schema.
+    """
 
     _read = staticmethod(pd.read_parquet)
+
+    def _start_stream(self, handle: Any, data: pd.DataFrame) -> Any:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(data, preserve_index=False)
+        options = {k: v for k, v in self._save_args.items() if k in ("compression",)}
+        writer = pq.ParquetWriter(handle, table.schema, **options)
+        writer.write_table(table)
+        return writer
+
+    def _append_to_stream(self, handle: Any, writer: Any, data: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        writer.write_table(pa.Table.from_pandas(data, schema=writer.schema, preserve_index=False))
+
+    def _finish_stream(self, handle: Any, writer: Any) -> None:
+        writer.close()  # the footer; the handle is published by the caller
+
+    def _drop_stream(self, writer: Any) -> None:
+        with contextlib.suppress(Exception):  # its footer goes into a write being discarded
+            writer.close()
+
+    def save(self, data: pd.DataFrame) -> None:
+        if self.streaming:
+            self._save_chunk(data)
+            return
+        super().save(data)
 
 
 class SpreadsheetCSVDataset(CSVDataset):
