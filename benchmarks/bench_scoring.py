@@ -143,11 +143,12 @@ def batch_pool(n_games: int, seed: int) -> pd.DataFrame:
     return pd.read_csv(buffer, dtype=str, keep_default_na=True)
 
 
-def make_batch(pool: pd.DataFrame, n_rows: int, seed: int) -> pd.DataFrame:
-    """``n_rows`` rows drawn from ``pool`` with unique ids (spoiled duplicate ids kept)."""
+def make_batch(pool: pd.DataFrame, n_rows: int, seed: int, start: int = 0) -> pd.DataFrame:
+    """``n_rows`` rows drawn from ``pool`` with unique ids (spoiled duplicate ids kept);
+    ``start``: the first row's number in the day (ids ``b<start>``, ...)."""
     picks = np.random.default_rng(seed).integers(0, len(pool), size=n_rows)
     batch = pool.take(picks).reset_index(drop=True)
-    ids = pd.Series([f"b{i:09d}" for i in range(n_rows)], dtype=batch["id"].dtype)
+    ids = pd.Series([f"b{i:09d}" for i in range(start, start + n_rows)], dtype=batch["id"].dtype)
     spoiled_id = batch["id"].isna()
     batch["id"] = ids.where(~spoiled_id, None)
     return batch
@@ -157,11 +158,12 @@ def make_batch(pool: pd.DataFrame, n_rows: int, seed: int) -> pd.DataFrame:
 SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
 
 
-def invented_words(n_words: int) -> list[str]:
-    """``n_words`` distinct capitalised invented words (``Baba``, ``Babe``, ...)."""
+def invented_words(n_words: int, start: int = 0) -> list[str]:
+    """``n_words`` distinct capitalised invented words (``Baba``, ``Babe``, ...), from the
+    ``start``-th on."""
     base = len(SYLLABLES)
     words = []
-    for i in range(n_words):
+    for i in range(start, start + n_words):
         parts, k = [], i
         for _ in range(2):
             parts.append(SYLLABLES[k % base])
@@ -173,23 +175,47 @@ def invented_words(n_words: int) -> list[str]:
     return words
 
 
-def realistic_batch(pool: pd.DataFrame, n_rows: int, seed: int) -> pd.DataFrame:
+def realistic_batch(pool: pd.DataFrame, n_rows: int, seed: int, start: int = 0) -> pd.DataFrame:
     """``n_rows`` rows of distinct games: pooled rows whose titles get a distinct word each.
 
     A spoiled title (missing, too long) stays as it is, so quarantine keeps its work.
     """
-    batch = make_batch(pool, n_rows, seed)
-    words = pd.Series(invented_words(n_rows), dtype=batch["title"].dtype)
+    batch = make_batch(pool, n_rows, seed, start)
+    words = pd.Series(invented_words(n_rows, start), dtype=batch["title"].dtype)
     title = batch["title"]
     batch["title"] = (title + " " + words).where(title.notna(), title)
     return batch
 
 
+#: Rows generated and written at a time (a 10M-row day is written in 10 pieces).
+PIECE_ROWS = 1_000_000
+
+
+def write_day(target: Path, pool: pd.DataFrame, make, n_rows: int, seed: int) -> None:
+    """The day's CSV, ``PIECE_ROWS`` rows at a time (piece ``k`` drawn with ``seed + k``;
+    a day of at most ``PIECE_ROWS`` rows is ``make(pool, n_rows, seed)`` as it is)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        for k, start in enumerate(range(0, n_rows, PIECE_ROWS)):
+            piece = make(pool, min(PIECE_ROWS, n_rows - start), seed + k, start)
+            piece.to_csv(handle, index=False, header=k == 0)
+
+
+def pipeline_args(mode: str) -> list[str]:
+    """The ``kedro run`` arguments of ``mode`` (scoring, chunked, dask)."""
+    return {
+        "scoring": ["--pipelines", "scoring"],
+        "chunked": ["--pipelines", "scoring_chunked"],
+        "dask": ["--env", "dask", "--pipelines", "scoring_dask"],
+    }[mode]
+
+
 def run_kedro_scoring(
-    project: Path, batch: pd.DataFrame, run_date: str, dask: bool = False, install: str = "default"
+    project: Path, run_date: str, mode: str = "scoring", install: str = "default"
 ) -> dict[str, float]:
-    """Write ``batch`` as the project's batch_input and time ``kedro run --pipelines scoring``
-    (``dask``: ``kedro run --env dask --pipelines scoring_dask``, docs/dask.md).
+    """Time ``kedro run --pipelines scoring`` on the project's batch_input of ``run_date``
+    (``mode``: ``chunked``: ``--pipelines scoring_chunked``; ``dask``:
+    ``--env dask --pipelines scoring_dask``, docs/dask.md).
 
     ``install``: ``default`` runs the child as the deployed image installs the project
     (``pip install .``: no ``tracking``, ``dask`` or ``dev`` extra), through the test
@@ -200,18 +226,13 @@ def run_kedro_scoring(
     largest single process) and the node seconds the ``NodeTimingHook`` logged
     (``node <name> took <s> s``).
     """
-    target = project / "data" / "prod" / "input" / f"dt={run_date}" / "input.csv"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    batch.to_csv(target, index=False)
     log = project / "bench_scoring_run.log"
     command = [
         sys.executable,
         "-m",
         "kedro",
         "run",
-        *(["--env", "dask"] if dask else []),
-        "--pipelines",
-        "scoring_dask" if dask else "scoring",
+        *pipeline_args(mode),
         "--params",
         f"run_date={run_date}",
     ]
@@ -272,6 +293,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         help="end to end on Dask: kedro run --env dask --pipelines scoring_dask (LocalCluster)",
     )
     parser.add_argument(
+        "--chunked",
+        action="store_true",
+        help="end to end block by block: kedro run --pipelines scoring_chunked",
+    )
+    parser.add_argument(
         "--install",
         choices=["default", "dev"],
         default=None,
@@ -292,22 +318,21 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         model = demo_model()
     pool = batch_pool(args.pool, args.seed)
     make = realistic_batch if args.day == "realistic" else make_batch
-    batch = make(pool, args.rows, args.seed)
-    del pool
     end_to_end = None
     if args.project is not None:
         install = args.install or ("dev" if args.dask else "default")
         if args.dask and install == "default":
             parser.error("--dask needs the dask extra: --install dev")
-        end_to_end = run_kedro_scoring(
-            args.project, batch, "2021-03-01", dask=args.dask, install=install
-        )
+        mode = "dask" if args.dask else "chunked" if args.chunked else "scoring"
+        target = args.project / "data" / "prod" / "input" / "dt=2021-03-01" / "input.csv"
+        write_day(target, pool, make, args.rows, args.seed)
+        end_to_end = run_kedro_scoring(args.project, "2021-03-01", mode=mode, install=install)
         node_seconds = sum(end_to_end["nodes"].values())
         logger.info(
             "end to end (%s install): kedro run %s %.2f s (%.0f rows/s), peak RSS %.0f MB; "
             "nodes %.2f s (%.0f rows/s): %s",
             install,
-            "--env dask --pipelines scoring_dask" if args.dask else "--pipelines scoring",
+            " ".join(pipeline_args(mode)),
             end_to_end["wall"],
             args.rows / end_to_end["wall"],
             end_to_end["peak_rss_mb"],
@@ -317,6 +342,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         )
         if args.no_in_process:
             return {"rows": args.rows, "end_to_end": end_to_end}
+    batch = make(pool, args.rows, args.seed)
+    del pool
     run_date, params = RunDate("2021-03-01"), ScoringParams(chunk_size=args.chunk_size)
     quality = yaml.safe_load(SCORING_PARAMETERS.read_text())["scoring"]["quality"]
     distinct = {c: int(batch[c].nunique()) for c in ("title", "date", "developers", "genres")}

@@ -6,9 +6,10 @@ from kedro.framework.project import find_pipelines, pipelines
 from kedro.pipeline import Pipeline
 
 #: Pipelines run on their own only, never in ``__default__``: ``scoring_dask`` is
-#: ``scoring`` on a Dask cluster; ``rollback`` replaces the current model with a
+#: ``scoring`` on a Dask cluster, ``scoring_chunked`` is ``scoring`` block by block;
+#: ``rollback`` replaces the current model with a
 #: registered version (needs the tracking extra).
-NOT_IN_DEFAULT = frozenset({"scoring_dask", "rollback"})
+NOT_IN_DEFAULT = frozenset({"scoring_dask", "scoring_chunked", "rollback"})
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -23,8 +24,10 @@ def register_pipelines() -> dict[str, Pipeline]:
     ``rollback`` (docs/runbook.md) is run on its own only, never by default.
 
     ``__default__`` is the whole loop, offline on the demo data (without
-    ``scoring_dask``, the same day's scoring on a Dask cluster: it writes what
-    ``scoring`` writes; ``kedro run --env dask --pipelines scoring_dask``). Kedro orders
+    ``scoring_dask``, the same day's scoring on a Dask cluster, and
+    ``scoring_chunked``, the same day read and written in blocks: they write what
+    ``scoring`` writes; ``kedro run --env dask --pipelines scoring_dask``,
+    ``kedro run --pipelines scoring_chunked``). Kedro orders
     nodes only by the datasets they share, and every step hands the next one a
     dataset: data_engineering -> training (``model_input_table``), training ->
     scoring (``model``), simulation -> scoring (``batch_input``, run_date's

@@ -30,15 +30,13 @@ Load only: scoring never writes ``batch_input``.
 
 from __future__ import annotations
 
-import tempfile
 from copy import deepcopy
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from kedro.io.core import AbstractDataset, DatasetError, get_protocol_and_path
 
-from .field_count_csv import FieldCountCSVDataset
+from .field_count_csv import FieldCountCSVDataset, parse_csv_block
 
 #: Default block size (Dask's blocks of one file are equal, between this and twice this).
 DEFAULT_BLOCKSIZE = "64MB"
@@ -115,7 +113,7 @@ class FieldCountDaskCSVDataset(AbstractDataset[None, Any]):
             header = handle.readline()
         # The header as the default dataset reads it (an empty file fails with pandas'
         # own "No columns to parse from file", as it does there).
-        columns = list(_parse(header, b"", self._load_args, self._engine).columns)
+        columns = list(parse_csv_block(header, self._load_args, self._engine).columns)
         if not header.endswith(b"\n"):  # a header-only file without a final line break
             header += b"\n"
         _, blocks = read_bytes(
@@ -127,9 +125,9 @@ class FieldCountDaskCSVDataset(AbstractDataset[None, Any]):
         )
         if len(blocks) != 1:
             raise DatasetError(f"{self._filepath}: expected one file, found {len(blocks)}")
-        parse = dask.delayed(_parse, pure=True)
+        parse = dask.delayed(parse_csv_block, pure=True)
         parts = [
-            parse(block, header if number else b"", self._load_args, self._engine)
+            parse(block, self._load_args, self._engine, header=header if number else b"")
             for number, block in enumerate(blocks[0])
         ]
         meta = pd.DataFrame({column: pd.Series(dtype="str") for column in columns})
@@ -137,15 +135,3 @@ class FieldCountDaskCSVDataset(AbstractDataset[None, Any]):
 
     def save(self, data: Any) -> None:
         raise DatasetError("FieldCountDaskCSVDataset is read-only (batch_input is an input)")
-
-
-def _parse(block: bytes, header: bytes, load_args: dict[str, Any], engine: str) -> pd.DataFrame:
-    """One block (with the header in front) read by ``FieldCountCSVDataset``.
-
-    The block goes through a temporary file on the worker: the dataset reads
-    files, and this way it is the very same reader.
-    """
-    with tempfile.TemporaryDirectory(prefix="user_score_dask_") as folder:
-        path = Path(folder) / "block.csv"
-        path.write_bytes(header + block)
-        return FieldCountCSVDataset(filepath=str(path), load_args=load_args, engine=engine).load()

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -325,3 +327,20 @@ def _describe(fields: int, expected: int, surplus: Iterable[Any]) -> str:
         return text
     extra = ["" if pd.isna(value) else str(value) for value in list(surplus)[: fields - expected]]
     return f"{text}; surplus: {', '.join(extra)}"
+
+
+def parse_csv_block(
+    block: bytes, load_args: dict[str, Any], engine: str = "pyarrow", *, header: bytes = b""
+) -> pd.DataFrame:
+    """Records of one CSV file (``header`` put in front of ``block``) read by this dataset.
+
+    For readers that cut a day into blocks at line breaks (the Dask partitions,
+    the chunks of :class:`~user_score.datasets.csv_blocks.CSVBlocksDataset`):
+    each block goes through a temporary file, so it is read by the very same
+    reader as a whole file and gets the same columns, values and
+    :data:`FIELD_COUNT_ERROR` marks.
+    """
+    with tempfile.TemporaryDirectory(prefix="user_score_block_") as folder:
+        path = Path(folder) / "block.csv"
+        path.write_bytes(header + block)
+        return FieldCountCSVDataset(filepath=str(path), load_args=load_args, engine=engine).load()
