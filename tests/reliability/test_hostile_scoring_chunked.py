@@ -195,3 +195,14 @@ def test_any_batch_gives_the_same_files_or_the_same_refusal(rows, trained_model)
             assert "numeric_column" in str(error) and str(path) in str(error)
             return
     assert_same(expected, chunked)
+
+
+def test_blocks_without_values_in_a_column_give_the_same_features_file(trained_model):
+    """The first blocks score no row: their Parquet columns have no type yet (null); the
+    file takes the types of the first block that has them."""
+    rows = [row(id=f"bad{i}", meta_score="-1") for i in range(6)]
+    rows += [row(id=f"untitled{i}", title="") for i in range(6)]
+    rows += [row(id=f"v{i}", title=f"Game {i}") for i in range(12)]
+    expected, chunked = both_paths(csv_bytes(rows), trained_model, block_bytes=150)
+    assert_same(expected, chunked)
+    assert len(chunked["scored_features@parquet"]) == 18

@@ -122,38 +122,105 @@ class ParquetDataset(StreamedSaves, BoundedLoads, AtomicWrites, pandas.ParquetDa
 
     A stream of frames (a generator node's chunks,
     :mod:`user_score.reliability.streams`) is written as one file, a row group
-    per chunk, every chunk in the first one's Arrow schema.
+    per chunk, in one Arrow schema (:class:`_ParquetStream`: a column's type is
+    that of the first chunk with a value in it).
     """
 
     _read = staticmethod(pd.read_parquet)
 
     def _start_stream(self, handle: Any, data: pd.DataFrame) -> Any:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.Table.from_pandas(data, preserve_index=False)
         options = {k: v for k, v in self._save_args.items() if k in ("compression",)}
-        writer = pq.ParquetWriter(handle, table.schema, **options)
-        writer.write_table(table)
-        return writer
+        stream = _ParquetStream(handle, options)
+        stream.add(data)
+        return stream
 
-    def _append_to_stream(self, handle: Any, writer: Any, data: pd.DataFrame) -> None:
-        import pyarrow as pa
+    def _append_to_stream(self, handle: Any, stream: Any, data: pd.DataFrame) -> None:
+        stream.add(data)
 
-        writer.write_table(pa.Table.from_pandas(data, schema=writer.schema, preserve_index=False))
+    def _finish_stream(self, handle: Any, stream: Any) -> None:
+        stream.close()  # the footer; the handle is published by the caller
 
-    def _finish_stream(self, handle: Any, writer: Any) -> None:
-        writer.close()  # the footer; the handle is published by the caller
-
-    def _drop_stream(self, writer: Any) -> None:
-        with contextlib.suppress(Exception):  # its footer goes into a write being discarded
-            writer.close()
+    def _drop_stream(self, stream: Any) -> None:
+        if stream is not None:
+            stream.drop()
 
     def save(self, data: pd.DataFrame) -> None:
         if self.streaming:
             self._save_chunk(data)
             return
         super().save(data)
+
+
+class _ParquetStream:
+    """Frames written as one Parquet file, a row group per frame, in one Arrow schema.
+
+    A column with no value in a frame (an empty frame, a block without titles)
+    has no Arrow type yet (``null``). Such frames are held back, at most
+    :attr:`HOLD` of them, until a frame gives every column its type; the file
+    then takes those types and the held frames are written first, in order.
+    If the stream ends (or the limit is reached) first, the file keeps ``null``
+    for such a column, as a whole-frame save of the same rows would.
+    """
+
+    #: Frames held back at most while a column has no type.
+    HOLD = 8
+
+    def __init__(self, handle: Any, options: dict[str, Any]) -> None:
+        self._handle = handle
+        self._options = options
+        self._writer: Any = None
+        self._held: list[Any] = []
+
+    def add(self, data: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        if self._writer is not None:
+            schema = self._writer.schema
+            self._writer.write_table(
+                pa.Table.from_pandas(data, schema=schema, preserve_index=False)
+            )
+            return
+        self._held.append(pa.Table.from_pandas(data, preserve_index=False))
+        schema = self._schema()
+        if len(self._held) >= self.HOLD or not any(pa.types.is_null(f.type) for f in schema):
+            self._open(schema)
+
+    def _schema(self) -> Any:
+        """The held frames' schema: each column's first non-null type (metadata: the
+        first frame with every type, else the first)."""
+        import pyarrow as pa
+
+        first = self._held[0].schema
+        fields = []
+        for index, field in enumerate(first):
+            types = (table.schema.field(index).type for table in self._held)
+            kind = next((t for t in types if not pa.types.is_null(t)), field.type)
+            fields.append(field.with_type(kind))
+        typed = [
+            t.schema for t in self._held if not any(pa.types.is_null(f.type) for f in t.schema)
+        ]
+        return pa.schema(fields, metadata=(typed[0] if typed else first).metadata)
+
+    def _open(self, schema: Any) -> None:
+        import pyarrow.parquet as pq
+
+        self._writer = pq.ParquetWriter(self._handle, schema, **self._options)
+        held, self._held = self._held, []
+        for table in held:
+            self._writer.write_table(table.cast(schema))
+
+    def close(self) -> None:
+        """Write what is held and the file's footer."""
+        if self._writer is None:
+            self._open(self._schema())
+        self._writer.close()
+
+    def drop(self) -> None:
+        """Forget the stream (its bytes go into a write being discarded)."""
+        self._held = []
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
 
 
 class SpreadsheetCSVDataset(CSVDataset):

@@ -342,3 +342,23 @@ def test_saved_blocks_are_not_held_by_kedro_while_the_day_goes_on(demo_model, tm
     assert len(saved) >= 6
     assert max(held) == 0  # no earlier block's predictions still hold rows
     assert len(pd.read_csv(tmp_path / "out" / "predictions.csv")) > 1000
+
+
+def test_a_parquet_stream_takes_each_column_type_from_the_first_chunk_that_has_it(tmp_path):
+    """Empty chunks and chunks whose column is all missing (no Arrow type yet) are held back
+    until a chunk gives the type; the file reads back as the whole frame's save."""
+    chunks = [
+        pd.DataFrame({"id": pd.Series([], dtype=object), "title": pd.Series([], dtype=object)}),
+        pd.DataFrame({"id": ["a", "b"], "title": [None, None]}),
+        pd.DataFrame({"id": ["c"], "title": ["Zelda"]}),
+        pd.DataFrame({"id": ["d"], "title": [None]}),
+    ]
+    streamed = ParquetDataset(filepath=str(tmp_path / "streamed.parquet"))
+    streamed.begin_stream()
+    for chunk in chunks:
+        streamed.save(chunk)
+    streamed.end_stream(commit=True)
+    whole = ParquetDataset(filepath=str(tmp_path / "whole.parquet"))
+    whole.save(pd.concat(chunks[1:], ignore_index=True))
+    pd.testing.assert_frame_equal(streamed.load(), whole.load())
+    assert streamed.load()["title"].tolist()[2] == "Zelda"
