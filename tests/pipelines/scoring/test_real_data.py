@@ -121,3 +121,19 @@ def test_real_games_scored_as_a_day_get_the_predictions_training_computed(real_t
     predictions = result["predictions@csv"].set_index("id")
     got = predictions.loc[once["game_id"], "predicted_user_score"].to_numpy()
     np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+def test_the_real_file_as_a_day_in_blocks_gives_the_files_of_the_scoring_pipeline(real_tables):
+    """All 1,026 real rows (titles with commas, quotes and accents, already-known games) as
+    one day, through ``scoring_chunked`` in blocks of 4 KiB (~25 blocks) against ``scoring``:
+    the same predictions and quarantine byte for byte, the same features and summary."""
+    from tests.reliability.test_hostile_scoring_chunked import assert_same, both_paths
+
+    raw, model_input = real_tables
+    labelled = model_input[model_input["is_labelled"]]
+    residuals = np.random.default_rng(0).normal(0.0, 0.7, len(labelled))  # (stand-ins)
+    model = quick_model(labelled, labelled["user_score"], residuals=residuals)
+    content = as_batch(raw).to_csv(index=False).encode("utf-8")
+    expected, chunked = both_paths(content, model, block_bytes=4096)
+    assert_same(expected, chunked)
+    assert chunked["scoring_summary"]["rows_in"] == len(raw)
