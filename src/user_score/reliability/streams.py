@@ -101,7 +101,7 @@ class StreamedSaves:
             raise DatasetError(f"{self._stream_path()}: no stream of chunks is open")
         try:
             if stream.handle is None:
-                stream.handle = self._fs.open(self._stream_path(), mode="wb")
+                stream.handle = self._fs.open(self._stream_path(), **self._stream_open_args())
                 stream.state = self._start_stream(stream.handle, data)
             else:
                 self._append_to_stream(stream.handle, stream.state, data)
@@ -120,6 +120,12 @@ class StreamedSaves:
                 discard()
             else:  # a file system without atomic writes (warned when the dataset was built)
                 stream.handle.close()
+
+    def _stream_open_args(self) -> dict[str, Any]:
+        """The dataset's ``fs_args.open_args_save`` (a block size, say) for a binary write."""
+        text_only = ("mode", "newline", "encoding", "errors")
+        args = getattr(self, "_fs_open_args_save", {}) or {}
+        return {**{k: v for k, v in args.items() if k not in text_only}, "mode": "wb"}
 
     def _stream_path(self) -> str:
         return get_filepath_str(self._get_save_path(), self._protocol)
