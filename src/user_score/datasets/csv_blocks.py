@@ -34,14 +34,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from copy import deepcopy
 from typing import Any
 
 import pandas as pd
-from kedro.io.core import AbstractDataset, DatasetError, get_protocol_and_path
+from kedro.io.core import DatasetError
 from kedro.validation.exceptions import DataValidationError
 
-from .field_count_csv import FieldCountCSVDataset, parse_csv_block
+from .field_count_csv import BlockCSVSource, parse_csv_block
 
 #: Default bytes of CSV per block (~65,000 rows of a batch day).
 DEFAULT_BLOCK_BYTES = 8 * 2**20
@@ -58,7 +57,7 @@ class _Unreadable(Exception):
         self.cause = cause
 
 
-class CSVBlocksDataset(AbstractDataset[None, "CSVBlocks"]):
+class CSVBlocksDataset(BlockCSVSource):
     """A CSV file loaded as :class:`CSVBlocks` (frames of ``block_bytes`` each, lazily).
 
     Example catalog entry (``conf/base/catalog_01_raw.yml``)::
@@ -84,10 +83,7 @@ class CSVBlocksDataset(AbstractDataset[None, "CSVBlocks"]):
         metadata: Ignored by Kedro (kedro-viz layer, ...).
     """
 
-    #: It refuses every save (so it needs no atomic writes).
-    read_only = True
-
-    def __init__(
+    def __init__(  # the catalog entry's keys
         self,
         *,
         filepath: str,
@@ -103,15 +99,16 @@ class CSVBlocksDataset(AbstractDataset[None, "CSVBlocks"]):
             raise DatasetError(
                 f"CSVBlocksDataset block_bytes must be at least 1, not {block_bytes}"
             )
-        self._filepath = str(filepath)
-        self._load_args = deepcopy(load_args or {})
+        super().__init__(
+            filepath=filepath,
+            load_args=load_args,
+            engine=engine,
+            credentials=credentials,
+            fs_args=fs_args,
+            metadata=metadata,
+        )
         self._block_bytes = int(block_bytes)
         self._contract = contract
-        self._engine = engine
-        self._storage_options = {**deepcopy(fs_args or {}), **deepcopy(credentials or {})}
-        self.metadata = metadata
-        # fails here, like the default dataset, on load_args it cannot honour
-        FieldCountCSVDataset(filepath="check.csv", load_args=self._load_args, engine=engine)
 
     def _describe(self) -> dict[str, Any]:
         return {
@@ -121,16 +118,6 @@ class CSVBlocksDataset(AbstractDataset[None, "CSVBlocks"]):
             "load_args": self._load_args,
             "engine": self._engine,
         }
-
-    def _file_system(self) -> tuple[Any, str]:
-        import fsspec
-
-        protocol, path = get_protocol_and_path(self._filepath)
-        return fsspec.filesystem(protocol, **self._storage_options), path
-
-    def _exists(self) -> bool:
-        fs, path = self._file_system()
-        return fs.exists(path)
 
     def load(self) -> CSVBlocks:
         """The day as :class:`CSVBlocks` (nothing is read until it is iterated)."""
@@ -146,9 +133,6 @@ class CSVBlocksDataset(AbstractDataset[None, "CSVBlocks"]):
             block_bytes=self._block_bytes,
             validator=_validator(self._contract) if self._contract else None,
         )
-
-    def save(self, data: Any) -> None:
-        raise DatasetError("CSVBlocksDataset is read-only (batch_input_blocks is an input)")
 
 
 def _validator(contract: str) -> Any:

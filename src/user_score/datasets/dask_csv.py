@@ -30,19 +30,18 @@ Load only: scoring never writes ``batch_input``.
 
 from __future__ import annotations
 
-from copy import deepcopy
 from typing import Any
 
 import pandas as pd
-from kedro.io.core import AbstractDataset, DatasetError, get_protocol_and_path
+from kedro.io.core import DatasetError
 
-from .field_count_csv import FieldCountCSVDataset, parse_csv_block
+from .field_count_csv import BlockCSVSource, parse_csv_block
 
 #: Default block size (Dask's blocks of one file are equal, between this and twice this).
 DEFAULT_BLOCKSIZE = "64MB"
 
 
-class FieldCountDaskCSVDataset(AbstractDataset[None, Any]):
+class FieldCountDaskCSVDataset(BlockCSVSource):
     """A CSV file loaded as a ``dask.dataframe`` parsed like ``FieldCountCSVDataset``.
 
     Example catalog entry (``conf/dask/catalog.yml``)::
@@ -77,14 +76,15 @@ class FieldCountDaskCSVDataset(AbstractDataset[None, Any]):
         fs_args: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._filepath = str(filepath)
-        self._load_args = deepcopy(load_args or {})
+        super().__init__(
+            filepath=filepath,
+            load_args=load_args,
+            engine=engine,
+            credentials=credentials,
+            fs_args=fs_args,
+            metadata=metadata,
+        )
         self._blocksize = blocksize
-        self._engine = engine
-        self._storage_options = {**deepcopy(fs_args or {}), **deepcopy(credentials or {})}
-        self.metadata = metadata
-        # fails here, like the default dataset, on load_args it cannot honour
-        FieldCountCSVDataset(filepath="check.csv", load_args=self._load_args, engine=engine)
 
     def _describe(self) -> dict[str, Any]:
         return {
@@ -94,21 +94,13 @@ class FieldCountDaskCSVDataset(AbstractDataset[None, Any]):
             "engine": self._engine,
         }
 
-    def _exists(self) -> bool:
-        import fsspec
-
-        protocol, path = get_protocol_and_path(self._filepath)
-        return fsspec.filesystem(protocol, **self._storage_options).exists(path)
-
     def load(self) -> Any:
         """The day as a ``dask.dataframe.DataFrame`` (one partition per block, file order)."""
         import dask
         import dask.dataframe as dd
-        import fsspec
         from dask.bytes import read_bytes
 
-        protocol, path = get_protocol_and_path(self._filepath)
-        fs = fsspec.filesystem(protocol, **self._storage_options)
+        fs, path = self._file_system()
         with fs.open(path, mode="rb") as handle:
             header = handle.readline()
         # The header as the default dataset reads it (an empty file fails with pandas'
@@ -132,6 +124,3 @@ class FieldCountDaskCSVDataset(AbstractDataset[None, Any]):
         ]
         meta = pd.DataFrame({column: pd.Series(dtype="str") for column in columns})
         return dd.from_delayed(parts, meta=meta, verify_meta=False)
-
-    def save(self, data: Any) -> None:
-        raise DatasetError("FieldCountDaskCSVDataset is read-only (batch_input is an input)")

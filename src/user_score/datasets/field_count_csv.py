@@ -37,6 +37,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterable
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from kedro.io.core import PROTOCOL_DELIMITER, DatasetError
+from kedro.io.core import PROTOCOL_DELIMITER, AbstractDataset, DatasetError, get_protocol_and_path
 from kedro_datasets._typing import TablePreview
 
 from .pandas import CSVDataset
@@ -344,3 +345,47 @@ def parse_csv_block(
         path = Path(folder) / "block.csv"
         path.write_bytes(header + block)
         return FieldCountCSVDataset(filepath=str(path), load_args=load_args, engine=engine).load()
+
+
+class BlockCSVSource(AbstractDataset[None, Any]):
+    """Base of the datasets that read one CSV file in blocks, each as ``FieldCountCSVDataset``.
+
+    (:class:`~user_score.datasets.csv_blocks.CSVBlocksDataset`,
+    :class:`~user_score.datasets.dask_csv.FieldCountDaskCSVDataset`.) Holds the
+    file's place, the load arguments (refused here, as the default dataset
+    refuses them, if it cannot honour them) and the storage options; read-only.
+    """
+
+    #: It refuses every save (so it needs no atomic writes).
+    read_only = True
+
+    def __init__(
+        self,
+        *,
+        filepath: str,
+        load_args: dict[str, Any] | None = None,
+        engine: str = "pyarrow",
+        credentials: dict[str, Any] | None = None,
+        fs_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._filepath = str(filepath)
+        self._load_args = deepcopy(load_args or {})
+        self._engine = engine
+        self._storage_options = {**deepcopy(fs_args or {}), **deepcopy(credentials or {})}
+        self.metadata = metadata
+        FieldCountCSVDataset(filepath="check.csv", load_args=self._load_args, engine=engine)
+
+    def _file_system(self) -> tuple[Any, str]:
+        """The file's fsspec file system and path."""
+        import fsspec
+
+        protocol, path = get_protocol_and_path(self._filepath)
+        return fsspec.filesystem(protocol, **self._storage_options), path
+
+    def _exists(self) -> bool:
+        fs, path = self._file_system()
+        return fs.exists(path)
+
+    def save(self, data: Any) -> None:
+        raise DatasetError(f"{type(self).__name__} is read-only (scoring never writes its input)")

@@ -8,7 +8,6 @@ a line break fall in different ones.
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +17,13 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from tests.pipelines.scoring.conftest import RUN_DATE
-from tests.pipelines.scoring.test_dask import (
+from tests.pipelines.scoring.split_days import (
     LOAD_ARGS,
     SCORING_PARAMS,
     score_default_path,
     write_day,
 )
-from tests.pipelines.scoring.test_pipeline import day_file, save_model
+from tests.pipelines.scoring.test_pipeline import assert_same_outputs, day_outputs, save_model
 from user_score.datasets.csv_blocks import CSVBlocksDataset
 from user_score.datasets.pandas import CSVDataset, ParquetDataset, SpreadsheetCSVDataset
 from user_score.pipelines.scoring_chunked import create_pipeline
@@ -279,12 +278,7 @@ def test_kedro_run_scoring_chunked_writes_the_files_of_the_scoring_pipeline(
     save_model(project, demo_model)
     day = RUN_DATE.iso
     kedro_run(project, pipeline_name="simulation", runtime_params={"run_date": day})
-    outputs = {
-        "predictions": day_file(project, "predictions", "predictions.csv"),
-        "features": day_file(project, "features", "features.parquet"),
-        "quarantine": project / f"data/08_reporting/scoring/dt={day}/scoring_quarantine.csv",
-        "summary": project / f"data/08_reporting/scoring/dt={day}/scoring_summary.json",
-    }
+    outputs = day_outputs(project, day)
     kedro_run(project, pipeline_name="scoring", runtime_params={"run_date": day})
     default = {name: path.read_bytes() for name, path in outputs.items()}
     for path in outputs.values():
@@ -300,12 +294,7 @@ def test_kedro_run_scoring_chunked_writes_the_files_of_the_scoring_pipeline(
         .join(["batch_input_blocks:", "\n"])
     )
     kedro_run(project, pipeline_name="scoring_chunked", runtime_params={"run_date": day})
-    for name in ("predictions", "quarantine"):
-        assert outputs[name].read_bytes() == default[name], name
-    assert json.loads(outputs["summary"].read_bytes()) == json.loads(default["summary"])
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(outputs["features"]), pd.read_parquet(io.BytesIO(default["features"]))
-    )
+    assert_same_outputs(outputs, default)
     assert np.all(pd.read_csv(outputs["predictions"])["predicted_user_score"].notna())
 
 

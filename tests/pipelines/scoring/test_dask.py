@@ -7,11 +7,6 @@ rows and rows with a wrong field count fall in different ones.
 
 from __future__ import annotations
 
-import io
-import json
-from pathlib import Path
-
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -19,30 +14,18 @@ pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 from tests.pipelines.scoring.conftest import RUN_DATE  # noqa: E402
-from tests.pipelines.scoring.test_pipeline import day_file, save_model  # noqa: E402
+from tests.pipelines.scoring.split_days import (  # noqa: E402
+    LOAD_ARGS,
+    SCORING_PARAMS,
+    score_default_path,
+    write_day,
+)
+from tests.pipelines.scoring.test_pipeline import assert_same_outputs, day_outputs, save_model  # noqa: E402
 from user_score.datasets import FieldCountCSVDataset  # noqa: E402
 from user_score.datasets.dask_csv import FieldCountDaskCSVDataset  # noqa: E402
-from user_score.demo_data import generate_games, to_batch_input  # noqa: E402
-from user_score.pipelines.scoring.nodes import (  # noqa: E402
-    build_scoring_features,
-    build_scoring_quarantine,
-    predict_batch,
-    summarise_scoring,
-    validate_batch_input,
-)
-from user_score.pipelines.scoring.params import ScoringParams  # noqa: E402
 from user_score.pipelines.scoring_dask.nodes import score_day_on_dask  # noqa: E402
 from user_score.pipelines.scoring_dask.params import DaskParams  # noqa: E402
-from user_score.pipelines.simulation.nodes import spoil_rows  # noqa: E402
 
-LOAD_ARGS = {
-    "dtype": "str",
-    "encoding": "utf-8-sig",
-    "keep_default_na": False,
-    "na_values": [""],
-}
-#: Several model calls per partition (the chunks restart in each partition).
-SCORING_PARAMS = ScoringParams(chunk_size=150)
 BLOCKSIZE = 40_000  # bytes: a 1,200-row day in ~4 partitions
 
 
@@ -56,32 +39,6 @@ def client():
         distributed.Client(cluster) as dask_client,
     ):
         yield dask_client
-
-
-def write_day(path: Path, rows: int = 1200) -> Path:
-    """A demo day with spoiled rows, ids duplicated across partitions and bad field counts."""
-    batch = to_batch_input(generate_games(rows, seed=7), id_prefix="d")
-    batch = spoil_rows(batch, 0.05, np.random.default_rng(7))
-    batch.loc[rows - 5, "id"] = batch.loc[3, "id"]  # first and last partition, both valid
-    batch.loc[rows - 6, "id"] = batch.loc[4, "id"]
-    batch.loc[4, "meta_score"] = "many"  # ... one of them also breaks another rule
-    text = batch.to_csv(index=False)
-    lines = text.splitlines(keepends=True)
-    # a short and a long row (a bad field count), the long one with a duplicated id
-    lines.insert(600, "short-row,Only Title,Switch\n")
-    lines.insert(900, f"{batch.loc[10, 'id']},T,Switch,2020-01-01,80,E,['N'],['A'],surplus\n")
-    path.write_text("".join(lines), encoding="utf-8")
-    return path
-
-
-def score_default_path(path: Path, model) -> tuple:
-    """The ``scoring`` pipeline's nodes on the default ``batch_input`` load."""
-    batch = FieldCountCSVDataset(filepath=str(path), load_args=LOAD_ARGS).load()
-    valid, rejected, intake = validate_batch_input(batch, RUN_DATE)
-    features = build_scoring_features(valid)
-    predictions, scored, report = predict_batch(features, model, RUN_DATE, SCORING_PARAMS)
-    quarantine = build_scoring_quarantine(rejected, report)
-    return predictions, scored, quarantine, summarise_scoring(intake, rejected, report)
 
 
 def test_a_day_on_dask_gives_the_outputs_of_the_default_path(client, demo_model, tmp_path):
@@ -127,21 +84,11 @@ def test_kedro_run_env_dask_writes_the_files_of_the_scoring_pipeline(
     save_model(project, demo_model)
     day = RUN_DATE.iso
     kedro_run(project, pipeline_name="simulation", runtime_params={"run_date": day})
-    outputs = {
-        "predictions": day_file(project, "predictions", "predictions.csv"),
-        "features": day_file(project, "features", "features.parquet"),
-        "quarantine": project / f"data/08_reporting/scoring/dt={day}/scoring_quarantine.csv",
-        "summary": project / f"data/08_reporting/scoring/dt={day}/scoring_summary.json",
-    }
+    outputs = day_outputs(project, day)
     kedro_run(project, pipeline_name="scoring", runtime_params={"run_date": day})
     default = {name: path.read_bytes() for name, path in outputs.items()}
     for path in outputs.values():
         path.unlink()
     # the session finds the module's client (the node uses the current one)
     kedro_run(project, pipeline_name="scoring_dask", env="dask", runtime_params={"run_date": day})
-    for name in ("predictions", "quarantine"):
-        assert outputs[name].read_bytes() == default[name], name
-    assert json.loads(outputs["summary"].read_bytes()) == json.loads(default["summary"])
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(outputs["features"]), pd.read_parquet(io.BytesIO(default["features"]))
-    )
+    assert_same_outputs(outputs, default)

@@ -20,6 +20,32 @@ def day_file(project: Path, folder: str, name: str, day: str = DAY) -> Path:
     return project / "data" / "prod" / folder / f"dt={day}" / name
 
 
+def day_outputs(project: Path, day: str = DAY) -> dict[str, Path]:
+    """The four files a scoring path writes for ``day`` (predictions, features, quarantine,
+    summary)."""
+    reports = project / "data" / "08_reporting" / "scoring" / f"dt={day}"
+    return {
+        "predictions": day_file(project, "predictions", "predictions.csv", day),
+        "features": day_file(project, "features", "features.parquet", day),
+        "quarantine": reports / "scoring_quarantine.csv",
+        "summary": reports / "scoring_summary.json",
+    }
+
+
+def assert_same_outputs(outputs: dict[str, Path], default: dict[str, bytes]) -> None:
+    """``outputs`` hold what ``default`` (the ``scoring`` pipeline's bytes) held: predictions
+    and quarantine byte for byte, the same summary, features equal as read back."""
+    import io
+    import json
+
+    for name in ("predictions", "quarantine"):
+        assert outputs[name].read_bytes() == default[name], name
+    assert json.loads(outputs["summary"].read_bytes()) == json.loads(default["summary"])
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(outputs["features"]), pd.read_parquet(io.BytesIO(default["features"]))
+    )
+
+
 def save_model(project: Path, model) -> None:
     """Put a model artifact into the project copy through its own catalog."""
     project_catalog(project).save("model", model)
