@@ -110,14 +110,8 @@ class CSVBlocksDataset(BlockCSVSource):
         self._block_bytes = int(block_bytes)
         self._contract = contract
 
-    def _describe(self) -> dict[str, Any]:
-        return {
-            "filepath": self._filepath,
-            "block_bytes": self._block_bytes,
-            "contract": self._contract,
-            "load_args": self._load_args,
-            "engine": self._engine,
-        }
+    def _block_options(self) -> dict[str, Any]:
+        return {"block_bytes": self._block_bytes, "contract": self._contract}
 
     def load(self) -> CSVBlocks:
         """The day as :class:`CSVBlocks` (nothing is read until it is iterated)."""

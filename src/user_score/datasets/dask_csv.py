@@ -86,13 +86,8 @@ class FieldCountDaskCSVDataset(BlockCSVSource):
         )
         self._blocksize = blocksize
 
-    def _describe(self) -> dict[str, Any]:
-        return {
-            "filepath": self._filepath,
-            "blocksize": self._blocksize,
-            "load_args": self._load_args,
-            "engine": self._engine,
-        }
+    def _block_options(self) -> dict[str, Any]:
+        return {"blocksize": self._blocksize}
 
     def load(self) -> Any:
         """The day as a ``dask.dataframe.DataFrame`` (one partition per block, file order)."""

@@ -376,6 +376,18 @@ class BlockCSVSource(AbstractDataset[None, Any]):
         self.metadata = metadata
         FieldCountCSVDataset(filepath="check.csv", load_args=self._load_args, engine=engine)
 
+    def _describe(self) -> dict[str, Any]:
+        return {
+            "filepath": self._filepath,
+            "load_args": self._load_args,
+            "engine": self._engine,
+            **self._block_options(),
+        }
+
+    def _block_options(self) -> dict[str, Any]:
+        """How the subclass cuts the file (its catalog arguments), for ``_describe``."""
+        return {}
+
     def _file_system(self) -> tuple[Any, str]:
         """The file's fsspec file system and path."""
         import fsspec

@@ -23,7 +23,7 @@ from tests.pipelines.scoring.split_days import (
     score_default_path,
     write_day,
 )
-from tests.pipelines.scoring.test_pipeline import assert_same_outputs, day_outputs, save_model
+from tests.pipelines.scoring.test_pipeline import assert_same_outputs, scoring_day_files
 from user_score.datasets.csv_blocks import CSVBlocksDataset
 from user_score.datasets.pandas import CSVDataset, ParquetDataset, SpreadsheetCSVDataset
 from user_score.pipelines.scoring_chunked import create_pipeline
@@ -274,15 +274,8 @@ def test_kedro_run_scoring_chunked_writes_the_files_of_the_scoring_pipeline(
     project_copy, demo_model, kedro_run
 ):
     """``kedro run --pipelines scoring_chunked`` against ``--pipelines scoring``, byte for byte."""
-    project = project_copy
-    save_model(project, demo_model)
-    day = RUN_DATE.iso
-    kedro_run(project, pipeline_name="simulation", runtime_params={"run_date": day})
-    outputs = day_outputs(project, day)
-    kedro_run(project, pipeline_name="scoring", runtime_params={"run_date": day})
-    default = {name: path.read_bytes() for name, path in outputs.items()}
-    for path in outputs.values():
-        path.unlink()
+    project, day = project_copy, RUN_DATE.iso
+    outputs, default = scoring_day_files(project, demo_model, kedro_run, day)
     # blocks of 4 KiB: the simulated day (~200 rows) spans several
     conf = project / "conf/local/catalog.yml"
     conf.write_text(

@@ -20,7 +20,7 @@ from tests.pipelines.scoring.split_days import (  # noqa: E402
     score_default_path,
     write_day,
 )
-from tests.pipelines.scoring.test_pipeline import assert_same_outputs, day_outputs, save_model  # noqa: E402
+from tests.pipelines.scoring.test_pipeline import assert_same_outputs, scoring_day_files  # noqa: E402
 from user_score.datasets import FieldCountCSVDataset  # noqa: E402
 from user_score.datasets.dask_csv import FieldCountDaskCSVDataset  # noqa: E402
 from user_score.pipelines.scoring_dask.nodes import score_day_on_dask  # noqa: E402
@@ -80,15 +80,8 @@ def test_kedro_run_env_dask_writes_the_files_of_the_scoring_pipeline(
     client, project_copy, demo_model, kedro_run
 ):
     """``kedro run --env dask --pipelines scoring_dask`` against ``--pipelines scoring``."""
-    project = project_copy
-    save_model(project, demo_model)
-    day = RUN_DATE.iso
-    kedro_run(project, pipeline_name="simulation", runtime_params={"run_date": day})
-    outputs = day_outputs(project, day)
-    kedro_run(project, pipeline_name="scoring", runtime_params={"run_date": day})
-    default = {name: path.read_bytes() for name, path in outputs.items()}
-    for path in outputs.values():
-        path.unlink()
+    project, day = project_copy, RUN_DATE.iso
+    outputs, default = scoring_day_files(project, demo_model, kedro_run, day)
     # the session finds the module's client (the node uses the current one)
     kedro_run(project, pipeline_name="scoring_dask", env="dask", runtime_params={"run_date": day})
     assert_same_outputs(outputs, default)

@@ -32,6 +32,20 @@ def day_outputs(project: Path, day: str = DAY) -> dict[str, Path]:
     }
 
 
+def scoring_day_files(project: Path, model, kedro_run, day: str) -> tuple[dict, dict]:
+    """A simulated day scored by ``kedro run --pipelines scoring`` in ``project``:
+    ``(outputs, default)``, the day's output paths (removed again, for another path to
+    write) and the bytes ``scoring`` wrote there."""
+    save_model(project, model)
+    kedro_run(project, pipeline_name="simulation", runtime_params={"run_date": day})
+    outputs = day_outputs(project, day)
+    kedro_run(project, pipeline_name="scoring", runtime_params={"run_date": day})
+    default = {name: path.read_bytes() for name, path in outputs.items()}
+    for path in outputs.values():
+        path.unlink()
+    return outputs, default
+
+
 def assert_same_outputs(outputs: dict[str, Path], default: dict[str, bytes]) -> None:
     """``outputs`` hold what ``default`` (the ``scoring`` pipeline's bytes) held: predictions
     and quarantine byte for byte, the same summary, features equal as read back."""
