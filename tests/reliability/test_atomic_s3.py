@@ -169,3 +169,22 @@ def test_a_stream_of_chunks_is_one_s3_object_published_at_its_end(s3_server, s3_
     pd.testing.assert_frame_equal(table.load(), whole)  # the previous object
     uploads = client.list_multipart_uploads(Bucket=s3_server.bucket, Prefix=key)
     assert uploads.get("Uploads", []) == []  # aborted (another test's killed writer's may stay)
+
+
+def test_a_day_in_blocks_reads_from_s3_as_from_a_local_file(s3_server, s3_prefix, tmp_path):  # noqa: F811
+    import pandas as pd
+
+    from user_score.datasets.csv_blocks import CSVBlocksDataset
+
+    text = "id,title,platform\n" + "".join(f'i{i},"Game, {i}\nPart",Switch\n' for i in range(300))
+    local = tmp_path / "input.csv"
+    local.write_text(text)
+    s3fs.S3FileSystem().pipe(f"{s3_prefix}/input.csv".removeprefix("s3://"), text.encode())
+    read = {
+        where: list(CSVBlocksDataset(filepath=where, block_bytes=700).load())
+        for where in (str(local), f"{s3_prefix}/input.csv")
+    }
+    assert len(read[str(local)]) > 5
+    pd.testing.assert_frame_equal(
+        pd.concat(read[str(local)]), pd.concat(read[f"{s3_prefix}/input.csv"])
+    )

@@ -389,11 +389,14 @@ class BlockCSVSource(AbstractDataset[None, Any]):
         return {}
 
     def _file_system(self) -> tuple[Any, str]:
-        """The file's fsspec file system and path."""
+        """The file's file system (the project's: on S3 botocore's bounded attempts are the
+        one retry layer, as for the catalog's loads) and path."""
         import fsspec
 
+        from user_score.reliability.atomic_writes import atomic_filesystem
+
         protocol, path = get_protocol_and_path(self._filepath)
-        return fsspec.filesystem(protocol, **self._storage_options), path
+        return atomic_filesystem(fsspec.filesystem(protocol, **self._storage_options)), path
 
     def _exists(self) -> bool:
         fs, path = self._file_system()
