@@ -44,7 +44,6 @@ from .field_count_csv import BlockCSVSource, parse_csv_block
 
 #: Default bytes of CSV per block (~65,000 rows of a batch day).
 DEFAULT_BLOCK_BYTES = 8 * 2**20
-_QUOTE = ord('"')
 #: What a parse raises for records it cannot split (a block cut inside a quoted field).
 _TOKENIZING = (pd.errors.ParserError, csv.Error)
 
@@ -116,8 +115,8 @@ class CSVBlocksDataset(BlockCSVSource):
     def load(self) -> CSVBlocks:
         """The day as :class:`CSVBlocks` (nothing is read until it is iterated)."""
         fs, path = self._file_system()
-        if not fs.exists(path):
-            raise DatasetError(f"{self._filepath}: no such file")
+        if not fs.exists(path):  # (the catalog names the nearest days that exist)
+            raise FileNotFoundError(f"{self._filepath}: no such file")
         return CSVBlocks(
             fs,
             path,
@@ -176,7 +175,8 @@ class CSVBlocks:
                 header += b"\n"
             rows = 0
             carry = b""
-            blocks = _record_blocks(handle, self._block_bytes)
+            quote = ord(str(self._load_args.get("quotechar", '"'))[:1] or '"')
+            blocks = _record_blocks(handle, self._block_bytes, quote)
             block = next(blocks, None)
             while block is not None:
                 following = next(blocks, None)
@@ -237,7 +237,7 @@ class CSVBlocks:
         return frame
 
 
-def _record_blocks(handle: Any, size: int) -> Iterator[bytes]:
+def _record_blocks(handle: Any, size: int, quote: int = ord('"')) -> Iterator[bytes]:
     """The rest of ``handle`` in blocks of at least ``size`` bytes, each ending a record.
 
     A block ends after a line break with an even number of quote characters
@@ -250,7 +250,7 @@ def _record_blocks(handle: Any, size: int) -> Iterator[bytes]:
         if not data:
             break
         pending += data
-        end = _last_record_end(pending)
+        end = _last_record_end(pending, quote)
         if end:
             yield pending[:end]
             pending = pending[end:]
@@ -258,16 +258,16 @@ def _record_blocks(handle: Any, size: int) -> Iterator[bytes]:
         yield pending
 
 
-def _last_record_end(data: bytes) -> int:
+def _last_record_end(data: bytes, quote: int = ord('"')) -> int:
     """Position after the last line break of ``data`` that ends a record (0: none)."""
     newline = data.rfind(b"\n")
     if newline < 0:
         return 0
-    quotes = data.count(_QUOTE, 0, newline)
+    quotes = data.count(quote, 0, newline)
     while quotes % 2:
         earlier = data.rfind(b"\n", 0, newline)
         if earlier < 0:
             return 0
-        quotes -= data.count(_QUOTE, earlier, newline)
+        quotes -= data.count(quote, earlier, newline)
         newline = earlier
     return newline + 1

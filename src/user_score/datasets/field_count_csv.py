@@ -398,6 +398,11 @@ class BlockCSVSource(AbstractDataset[None, Any]):
         protocol, path = get_protocol_and_path(self._filepath)
         return atomic_filesystem(fsspec.filesystem(protocol, **self._storage_options)), path
 
+    @property
+    def _fs(self) -> Any:
+        """The file's file system (the catalog lists a missing day's neighbours with it)."""
+        return self._file_system()[0]
+
     def _exists(self) -> bool:
         fs, path = self._file_system()
         return fs.exists(path)

@@ -344,3 +344,31 @@ def test_a_parquet_stream_takes_each_column_type_from_the_first_chunk_that_has_i
     whole.save(pd.concat(chunks[1:], ignore_index=True))
     pd.testing.assert_frame_equal(streamed.load(), whole.load())
     assert streamed.load()["title"].tolist()[2] == "Zelda"
+
+
+def test_a_missing_day_names_the_nearest_days_as_scoring_does(tmp_path):
+    from user_score.catalog import ContractDataCatalog, MissingPartitionError
+
+    root = tmp_path / "prod" / "input"
+    (root / "dt=2021-03-02").mkdir(parents=True)
+    (root / "dt=2021-03-02" / "input.csv").write_text("id\n")
+    entry = {
+        "type": "user_score.datasets.csv_blocks.CSVBlocksDataset",
+        "filepath": str(root / "dt=2021-03-01" / "input.csv"),
+    }
+    catalog = ContractDataCatalog.from_config({"batch_input_blocks": entry})
+    with pytest.raises(MissingPartitionError, match="2021-03-02"):
+        catalog.load("batch_input_blocks")
+
+
+def test_blocks_follow_the_configured_quote_character(tmp_path):
+    from user_score.datasets import FieldCountCSVDataset
+
+    args = {**LOAD_ARGS, "quotechar": "'"}
+    rows = "".join(f"i{i},'Title\n{i}, \"part\"',S\n" for i in range(60))
+    path = tmp_path / "input.csv"
+    path.write_text("id,title,platform\n" + rows)
+    whole = FieldCountCSVDataset(filepath=str(path), load_args=args).load()
+    parts = list(CSVBlocksDataset(filepath=str(path), load_args=args, block_bytes=90).load())
+    assert len(parts) > 10
+    pd.testing.assert_frame_equal(pd.concat(parts).reset_index(drop=True), whole)
