@@ -167,11 +167,12 @@ class StreamedSavesHook:
         if not inspect.isgeneratorfunction(node.func):
             return
         for name in node.outputs:
-            dataset = catalog.get(name)
+            # (None: not in the catalog; Kedro keeps it in memory, the last chunk)
+            dataset = catalog.get(name, fallback_to_runtime_pattern=True)
             if isinstance(dataset, StreamedSaves):
                 dataset.begin_stream()
                 self._open.append(dataset)
-            elif not isinstance(dataset, MemoryDataset):
+            elif dataset is not None and not isinstance(dataset, MemoryDataset):
                 self._abandon()
                 raise DatasetError(
                     f"node '{node.name}' yields its outputs in chunks, but dataset '{name}' "

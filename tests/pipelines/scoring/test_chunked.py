@@ -372,3 +372,18 @@ def test_blocks_follow_the_configured_quote_character(tmp_path):
     parts = list(CSVBlocksDataset(filepath=str(path), load_args=args, block_bytes=90).load())
     assert len(parts) > 10
     pd.testing.assert_frame_equal(pd.concat(parts).reset_index(drop=True), whole)
+
+
+def test_a_generator_node_may_keep_an_output_the_catalog_does_not_list(tmp_path):
+    """Kedro keeps an unlisted output in memory (the last chunk); a CSV output is one file."""
+    from kedro.pipeline import Node, Pipeline
+
+    def chunks(x):
+        for i in range(3):
+            yield pd.DataFrame({"id": [f"{i}-a", f"{i}-b"]}), {"chunks": i + 1}
+
+    out = tmp_path / "out.csv"
+    catalog = DataCatalog({"x": MemoryDataset(1), "rows": CSVDataset(filepath=str(out))})
+    pipeline = Pipeline([Node(chunks, "x", ["rows", "count"], name="chunks")])
+    run_with_streams(pipeline, catalog)
+    assert out.read_text().splitlines() == ["id", "0-a", "0-b", "1-a", "1-b", "2-a", "2-b"]
