@@ -45,8 +45,8 @@ HOOKS = (
     ConsoleHook(tracking=TRACKING),
     NodeTimingHook(),
     FreeMemoryHook(),
-    StreamedSavesHook(),
     RunGuardHook(),
+    StreamedSavesHook(),  # after RunGuardHook: called first, publishes before the lease ends
     SecretRedactionHook(),
     StorageHook(),
 )

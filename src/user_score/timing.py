@@ -41,10 +41,14 @@ class NodeTimingHook:
     def after_node_run(self, node: Any, catalog: Any, inputs: Any, outputs: Any) -> None:
         if inspect.isgeneratorfunction(node.func):
             # Kedro calls this before a generator node's chunks are made and saved: its
-            # time ends when the next node starts or the run ends (saves included).
+            # time ends when the next node loads or starts, or the run ends (saves included).
             self._streaming = node.name
             return
         self._record(node.name, "")
+
+    @hook_impl
+    def before_dataset_loaded(self) -> None:
+        self._end_streaming()  # (the next node's inputs are not the generator's time)
 
     def _end_streaming(self) -> None:
         name, self._streaming = self._streaming, None

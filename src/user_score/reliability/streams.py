@@ -15,11 +15,13 @@ one atomic write per output:
   stays until the last chunk is written, and a failed node leaves nothing.
 * :class:`StreamedSavesHook` opens the streams of a generator node's outputs
   before it runs and publishes them once the node has ended, which Kedro's
-  sequential runner marks by starting the next node or ending the run (its
-  ``after_node_run`` hook comes before a generator's chunks). A run that
-  fails abandons them. An output that cannot append (a JSON file, say) fails
-  the node before it runs instead of keeping only the last chunk; a
-  ``MemoryDataset`` keeps the last chunk (a running total, for instance).
+  sequential runner marks by loading the next node's inputs, starting the next
+  node or ending the run (its ``after_node_run`` hook comes before a
+  generator's chunks). A run that fails abandons them, and so does the next
+  run in the same process after an interrupted one (Ctrl-C calls no hook).
+  An output that cannot append (a JSON file, say) fails the node before it
+  runs instead of keeping only the last chunk; a ``MemoryDataset`` keeps the
+  last chunk (a running total, for instance).
   Streams need the sequential runner; another runner with a generator node
   is refused.
 """
@@ -151,6 +153,9 @@ class StreamedSavesHook:
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any, catalog: Any) -> None:
+        # A run interrupted in this process (Ctrl-C is no Exception: Kedro calls no error
+        # hook) may have left streams open: they are abandoned, never published by this run.
+        self._abandon()
         # KedroSession gives the runner's class name, its repr (kedro run), or "None" (its
         # default, sequential)
         runner = str(run_params.get("runner"))
@@ -180,6 +185,12 @@ class StreamedSavesHook:
                     "the last. Rule: a generator node's file outputs are the project's CSV or "
                     "Parquet datasets (user_score.datasets.pandas)."
                 )
+
+    @hook_impl
+    def before_dataset_loaded(self) -> None:
+        # Kedro loads a node's inputs before before_node_run: a node reading a streamed
+        # file (monitoring's predictions@partitions) reads it published.
+        self._publish()
 
     @hook_impl
     def after_pipeline_run(self) -> None:
