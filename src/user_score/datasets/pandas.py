@@ -95,6 +95,9 @@ class CSVDataset(StreamedSaves, BoundedLoads, AtomicWrites, pandas.CSVDataset):
         yield from chunks
 
     def _start_stream(self, handle: Any, data: pd.DataFrame) -> None:
+        refused = sorted(set(self._save_args) & {"compression", "encoding", "mode"})
+        if refused:  # (the stream writes UTF-8 bytes as they come, uncompressed)
+            raise DatasetError(f"a streamed CSV file cannot honour the save_args {refused}")
         for text in self._csv_text(data, header=True):
             handle.write(text.encode("utf-8"))
 
@@ -129,7 +132,10 @@ class ParquetDataset(StreamedSaves, BoundedLoads, AtomicWrites, pandas.ParquetDa
     _read = staticmethod(pd.read_parquet)
 
     def _start_stream(self, handle: Any, data: pd.DataFrame) -> Any:
-        options = {k: v for k, v in self._save_args.items() if k in ("compression",)}
+        refused = sorted(set(self._save_args) - {"compression"})
+        if refused:  # (a stream's frames are written with pyarrow's ParquetWriter)
+            raise DatasetError(f"a streamed Parquet file cannot honour the save_args {refused}")
+        options = dict(self._save_args)
         stream = _ParquetStream(handle, options)
         stream.add(data)
         return stream
@@ -154,12 +160,15 @@ class ParquetDataset(StreamedSaves, BoundedLoads, AtomicWrites, pandas.ParquetDa
 class _ParquetStream:
     """Frames written as one Parquet file, a row group per frame, in one Arrow schema.
 
-    A column with no value in a frame (an empty frame, a block without titles)
-    has no Arrow type yet (``null``). Such frames are held back, at most
-    :attr:`HOLD` of them, until a frame gives every column its type; the file
-    then takes those types and the held frames are written first, in order.
-    If the stream ends (or the limit is reached) first, the file keeps ``null``
-    for such a column, as a whole-frame save of the same rows would.
+    A column with no value in a frame (an empty frame, a block whose lists are
+    all empty) has no Arrow type yet (``null``, or ``list<null>``). Such frames
+    are held back, at most :attr:`HOLD` of them, until a frame gives every
+    column its type; the file then takes those types and the held frames are
+    written first, in order: the file reads back as a whole-frame save of the
+    same rows. If the stream ends first, the file keeps the untyped column, as
+    a whole-frame save would. If :attr:`HOLD` frames pass without a type, the
+    file is opened with the untyped column, and a later frame with a value in
+    it fails the save with an error naming the column (nothing is published).
     """
 
     #: Frames held back at most while a column has no type.
@@ -174,19 +183,28 @@ class _ParquetStream:
     def add(self, data: pd.DataFrame) -> None:
         import pyarrow as pa
 
-        if self._writer is not None:
-            schema = self._writer.schema
-            self._writer.write_table(
-                pa.Table.from_pandas(data, schema=schema, preserve_index=False)
-            )
+        if self._writer is None:
+            self._held.append(pa.Table.from_pandas(data, preserve_index=False))
+            schema = self._schema()
+            if len(self._held) >= self.HOLD or not any(_untyped(f.type) for f in schema):
+                self._open(schema)
             return
-        self._held.append(pa.Table.from_pandas(data, preserve_index=False))
-        schema = self._schema()
-        if len(self._held) >= self.HOLD or not any(pa.types.is_null(f.type) for f in schema):
-            self._open(schema)
+        schema = self._writer.schema
+        try:
+            table = pa.Table.from_pandas(data, schema=schema, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+            untyped = [f.name for f in schema if _untyped(f.type)]
+            raise DatasetError(
+                f"cannot append a chunk to the Parquet file: the columns {untyped} had no "
+                f"value in its first {self.HOLD} chunks, so the file has no type for them, and "
+                f"this chunk has one ({error}). Rule: a streamed Parquet file takes each "
+                "column's type from its first chunks; save such a day whole "
+                "(kedro run --pipelines scoring)."
+            ) from error
+        self._writer.write_table(table)
 
     def _schema(self) -> Any:
-        """The held frames' schema: each column's first non-null type (metadata: the
+        """The held frames' schema: each column's first fully typed type (metadata: the
         first frame with every type, else the first)."""
         import pyarrow as pa
 
@@ -194,10 +212,10 @@ class _ParquetStream:
         fields = []
         for index, field in enumerate(first):
             types = (table.schema.field(index).type for table in self._held)
-            kind = next((t for t in types if not pa.types.is_null(t)), field.type)
+            kind = next((t for t in types if not _untyped(t)), field.type)
             fields.append(field.with_type(kind))
         typed = [
-            t.schema for t in self._held if not any(pa.types.is_null(f.type) for f in t.schema)
+            table.schema for table in self._held if not any(_untyped(f.type) for f in table.schema)
         ]
         return pa.schema(fields, metadata=(typed[0] if typed else first).metadata)
 
@@ -221,6 +239,19 @@ class _ParquetStream:
         if self._writer is not None:
             with contextlib.suppress(Exception):
                 self._writer.close()
+
+
+def _untyped(kind: Any) -> bool:
+    """Whether an Arrow type is ``null`` or holds one (``list<null>``, a struct field)."""
+    import pyarrow as pa
+
+    if pa.types.is_null(kind):
+        return True
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return _untyped(kind.value_type)
+    if pa.types.is_struct(kind):
+        return any(_untyped(kind.field(i).type) for i in range(kind.num_fields))
+    return False
 
 
 class SpreadsheetCSVDataset(CSVDataset):
