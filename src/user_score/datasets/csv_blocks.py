@@ -8,9 +8,12 @@ step holds the whole day. Each iteration reads the file again from the start
 
 * The file is cut at line breaks that end a record: the number of quote
   characters before the break is even (a line break inside a quoted title is
-  not a record's end). A cut the count gets wrong (a stray quote inside an
-  unquoted field) leaves a block that ends inside an open quote; its parse
-  fails and the block is read again together with the next one, so a block
+  not a record's end). A stray quote inside an unquoted field (``27" TV``)
+  makes every later count odd: after two blocks' worth without an even count
+  the cut is the last line break. A cut inside a quoted field leaves a block
+  that ends inside an open quote; its parse fails and the block is read again
+  together with the next one (up to :data:`MAX_CARRY_BLOCKS` blocks' bytes
+  and at least 64 MiB, then the day fails: a quote never closed), so a block
   is never read wrongly.
 * Each block (with the header line in front) is parsed by
   :func:`~user_score.datasets.field_count_csv.parse_csv_block`, i.e. by
@@ -44,6 +47,11 @@ from .field_count_csv import BlockCSVSource, parse_csv_block
 
 #: Default bytes of CSV per block (~65,000 rows of a batch day).
 DEFAULT_BLOCK_BYTES = 8 * 2**20
+_BOM = b"\xef\xbb\xbf"
+#: A block read on with the next ones beyond this many blocks' bytes (and 64 MiB) fails the
+#: day (a quote that is never closed would otherwise make the rest of the file one block).
+MAX_CARRY_BLOCKS = 16
+_MIN_CARRY_BYTES = 64 * 2**20
 #: What a parse raises for records it cannot split (a block cut inside a quoted field).
 _TOKENIZING = (pd.errors.ParserError, csv.Error)
 
@@ -163,8 +171,8 @@ class CSVBlocks:
     def __iter__(self) -> Iterator[pd.DataFrame]:
         with self._fs.open(self._path, mode="rb") as handle:
             header = handle.readline()
-            while header and not header.strip():  # pandas skips blank lines before the header
-                header = handle.readline()
+            while header and not header.removeprefix(_BOM).strip():  # pandas skips blank
+                header = handle.readline()  # lines before the header (after a BOM too)
             # The header as the default dataset reads it: an empty file fails here with
             # pandas' own "No columns to parse from file", as it does there.
             try:
@@ -185,7 +193,8 @@ class CSVBlocks:
                     frame = self._parse(data, header, rows)
                 except _Unreadable as error:
                     cause = error.cause
-                    if following is None:
+                    too_long = max(MAX_CARRY_BLOCKS * self._block_bytes, _MIN_CARRY_BYTES)
+                    if following is None or len(data) > too_long:
                         raise self._unreadable(cause, rows) from cause
                     # cut inside a quoted field (a stray quote misled the count): read on
                     carry, block = data, following
@@ -242,7 +251,8 @@ def _record_blocks(handle: Any, size: int, quote: int = ord('"')) -> Iterator[by
 
     A block ends after a line break with an even number of quote characters
     before it in the block (blocks start at a record's start, where the count
-    is even); the last block is whatever remains.
+    is even), or, if two blocks' worth has none, after the last line break; the
+    last block is whatever remains.
     """
     pending = b""
     while True:
@@ -251,6 +261,11 @@ def _record_blocks(handle: Any, size: int, quote: int = ord('"')) -> Iterator[by
             break
         pending += data
         end = _last_record_end(pending, quote)
+        if not end and len(pending) >= 2 * size:
+            # No even count for two blocks' worth (a stray quote in an unquoted field,
+            # "27\" monitor"): cut at the last line break; if that is inside a quoted
+            # field, the block fails to parse and is read on with the next one.
+            end = pending.rfind(b"\n") + 1
         if end:
             yield pending[:end]
             pending = pending[end:]

@@ -396,7 +396,8 @@ class BlockCSVSource(AbstractDataset[None, Any]):
         from user_score.reliability.atomic_writes import atomic_filesystem
 
         protocol, path = get_protocol_and_path(self._filepath)
-        return atomic_filesystem(fsspec.filesystem(protocol, **self._storage_options)), path
+        fs = fsspec.filesystem(protocol, **self._storage_options)
+        return (atomic_filesystem(fs) if protocol in ("file", "s3", "s3a") else fs), path
 
     @property
     def _fs(self) -> Any:

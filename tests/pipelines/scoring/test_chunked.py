@@ -387,3 +387,127 @@ def test_a_generator_node_may_keep_an_output_the_catalog_does_not_list(tmp_path)
     pipeline = Pipeline([Node(chunks, "x", ["rows", "count"], name="chunks")])
     run_with_streams(pipeline, catalog)
     assert out.read_text().splitlines() == ["id", "0-a", "0-b", "1-a", "1-b", "2-a", "2-b"]
+
+
+def test_a_node_reading_a_streamed_file_reads_it_published(tmp_path):
+    """Kedro loads a node's inputs before ``before_node_run``: the stream is published when
+    the next node's inputs are loaded, so a reader of the same file sees this run's rows."""
+    from kedro.pipeline import Node, Pipeline
+
+    out = tmp_path / "out.csv"
+    out.write_text("id\nyesterday\n")
+
+    def chunks(x):
+        for i in range(3):
+            yield pd.DataFrame({"id": [f"{i}-a"]})
+
+    seen = []
+    catalog = DataCatalog(
+        {
+            "x": MemoryDataset(1),
+            "rows@csv": CSVDataset(filepath=str(out)),
+            "rows@read": CSVDataset(filepath=str(out)),
+        }
+    )
+    pipeline = Pipeline(
+        [
+            Node(chunks, "x", "rows@csv", name="chunks"),
+            Node(lambda rows: seen.extend(rows["id"]) or len(rows), "rows@read", "n", name="read"),
+        ]
+    )
+    run_with_streams(pipeline, catalog)
+    assert seen == ["0-a", "1-a", "2-a"]
+
+
+def test_an_interrupted_run_leaves_its_streams_unpublished_by_the_next_run(tmp_path):
+    """Ctrl-C (no Exception: Kedro calls no error hook) mid-stream: the next run of the same
+    process abandons the open streams instead of publishing the half-written file."""
+    from kedro.framework.hooks.manager import _create_hook_manager
+    from kedro.pipeline import Node, Pipeline
+
+    out = tmp_path / "out.csv"
+    out.write_text("id\nyesterday\n")
+
+    def interrupted(x):
+        yield pd.DataFrame({"id": ["half"]})
+        raise KeyboardInterrupt
+
+    hook = StreamedSavesHook()
+    hooks = _create_hook_manager()
+    hooks.register(hook)
+    catalog = DataCatalog({"x": MemoryDataset(1), "rows": CSVDataset(filepath=str(out))})
+    pipeline = Pipeline([Node(interrupted, "x", "rows", name="interrupted")])
+    hooks.hook.before_pipeline_run(run_params={}, pipeline=pipeline, catalog=catalog)
+    with pytest.raises(KeyboardInterrupt):
+        SequentialRunner().run(pipeline, catalog, hooks)
+    other = Pipeline([Node(lambda x: x, "x", "y", name="other")])
+    hooks.hook.before_pipeline_run(run_params={}, pipeline=other, catalog=catalog)
+    SequentialRunner().run(other, catalog, hooks)
+    hooks.hook.after_pipeline_run(run_params={}, run_result={}, pipeline=other, catalog=catalog)
+    assert out.read_text() == "id\nyesterday\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_a_parquet_stream_holds_chunks_whose_lists_are_all_empty(tmp_path):
+    """A block whose lists are all empty has the Arrow type list<null>: held back until a
+    block gives the lists their type, like an empty column."""
+    chunks = [
+        pd.DataFrame({"id": ["a", "b"], "genres": [[], []]}),
+        pd.DataFrame({"id": ["c"], "genres": [["Action"]]}),
+    ]
+    streamed = ParquetDataset(filepath=str(tmp_path / "streamed.parquet"))
+    streamed.begin_stream()
+    for chunk in chunks:
+        streamed.save(chunk)
+    streamed.end_stream(commit=True)
+    whole = ParquetDataset(filepath=str(tmp_path / "whole.parquet"))
+    whole.save(pd.concat(chunks, ignore_index=True))
+    pd.testing.assert_frame_equal(streamed.load(), whole.load())
+
+
+def test_a_column_untyped_for_too_long_fails_the_stream_naming_it(tmp_path):
+    from kedro.io.core import DatasetError
+
+    from user_score.datasets.pandas import _ParquetStream
+
+    streamed = ParquetDataset(filepath=str(tmp_path / "streamed.parquet"))
+    streamed.begin_stream()
+    for i in range(_ParquetStream.HOLD):
+        streamed.save(pd.DataFrame({"id": [f"{i}"], "esrb": [None]}))
+    with pytest.raises(DatasetError, match=r"\['esrb'\] had no value"):
+        streamed.save(pd.DataFrame({"id": ["late"], "esrb": ["E"]}))
+    streamed.end_stream(commit=False)
+    assert not (tmp_path / "streamed.parquet").exists()
+
+
+def test_a_stray_quote_does_not_make_the_rest_of_the_file_one_block(tmp_path):
+    from user_score.datasets import FieldCountCSVDataset
+
+    rows = [f"i{i},Game {i},S\n" for i in range(3000)]
+    rows[5] = 'i5,27" monitor,S\n'  # a quote in an unquoted field: pandas reads it as text
+    path = tmp_path / "input.csv"
+    path.write_text("id,title,platform\n" + "".join(rows))
+    parts = list(CSVBlocksDataset(filepath=str(path), load_args=LOAD_ARGS, block_bytes=2000).load())
+    assert len(parts) > 10 and max(len(part) for part in parts) < 400
+    whole = FieldCountCSVDataset(filepath=str(path), load_args=LOAD_ARGS).load()
+    pd.testing.assert_frame_equal(pd.concat(parts).reset_index(drop=True), whole)
+
+
+def test_a_quote_never_closed_fails_naming_the_file(tmp_path):
+    rows = [f"i{i},Game {i},S\n" for i in range(3000)]
+    rows[5] = 'i5,"never closed,S\n'
+    path = tmp_path / "input.csv"
+    path.write_text("id,title,platform\n" + "".join(rows))
+    with pytest.raises(Exception, match="EOF inside string") as error:
+        list(CSVBlocksDataset(filepath=str(path), load_args=LOAD_ARGS, block_bytes=200).load())
+    assert str(path) in str(error.value)
+
+
+def test_a_bom_and_blank_lines_before_the_header_are_read_as_the_whole_file(tmp_path):
+    from user_score.datasets import FieldCountCSVDataset
+
+    path = tmp_path / "input.csv"
+    path.write_bytes(b"\xef\xbb\xbf\n\nid,title\n" + b"".join(b"i%d,T\n" % i for i in range(20)))
+    whole = FieldCountCSVDataset(filepath=str(path), load_args=LOAD_ARGS).load()
+    parts = list(CSVBlocksDataset(filepath=str(path), load_args=LOAD_ARGS, block_bytes=30).load())
+    pd.testing.assert_frame_equal(pd.concat(parts).reset_index(drop=True), whole)
