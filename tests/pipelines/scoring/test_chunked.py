@@ -335,15 +335,21 @@ def test_a_parquet_stream_takes_each_column_type_from_the_first_chunk_that_has_i
         pd.DataFrame({"id": ["c"], "title": ["Zelda"]}),
         pd.DataFrame({"id": ["d"], "title": [None]}),
     ]
+    streamed = assert_streamed_parquet_reads_as_whole(tmp_path, chunks)
+    assert streamed["title"].tolist()[2] == "Zelda"
+
+
+def assert_streamed_parquet_reads_as_whole(tmp_path: Path, chunks: list) -> pd.DataFrame:
+    """``chunks`` streamed into one Parquet file read back as their concatenation's save."""
     streamed = ParquetDataset(filepath=str(tmp_path / "streamed.parquet"))
     streamed.begin_stream()
     for chunk in chunks:
         streamed.save(chunk)
     streamed.end_stream(commit=True)
     whole = ParquetDataset(filepath=str(tmp_path / "whole.parquet"))
-    whole.save(pd.concat(chunks[1:], ignore_index=True))
+    whole.save(pd.concat([chunk for chunk in chunks if len(chunk)], ignore_index=True))
     pd.testing.assert_frame_equal(streamed.load(), whole.load())
-    assert streamed.load()["title"].tolist()[2] == "Zelda"
+    return streamed.load()
 
 
 def test_a_missing_day_names_the_nearest_days_as_scoring_does(tmp_path):
@@ -455,14 +461,7 @@ def test_a_parquet_stream_holds_chunks_whose_lists_are_all_empty(tmp_path):
         pd.DataFrame({"id": ["a", "b"], "genres": [[], []]}),
         pd.DataFrame({"id": ["c"], "genres": [["Action"]]}),
     ]
-    streamed = ParquetDataset(filepath=str(tmp_path / "streamed.parquet"))
-    streamed.begin_stream()
-    for chunk in chunks:
-        streamed.save(chunk)
-    streamed.end_stream(commit=True)
-    whole = ParquetDataset(filepath=str(tmp_path / "whole.parquet"))
-    whole.save(pd.concat(chunks, ignore_index=True))
-    pd.testing.assert_frame_equal(streamed.load(), whole.load())
+    assert_streamed_parquet_reads_as_whole(tmp_path, chunks)
 
 
 def test_a_column_untyped_for_too_long_fails_the_stream_naming_it(tmp_path):
