@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from user_score.contracts.checks import is_ten_point_scale
 from user_score.contracts.quarantine import join_reasons
 from user_score.params import RunDate
 
@@ -88,7 +87,7 @@ def score_part(
         "rows_in": intake["rows_in"],
         "ignored_columns": intake["ignored_columns"],
         "meta_numbers": len(meta),
-        "meta_ten_point": is_ten_point_scale(part["meta_score"]),
+        "meta_ten_point": intake["meta_score_scale_suspect"],  # the part's own rule
         "unseen_categories": report["unseen_categories"],
         "model_version": report["model_version"],
     }

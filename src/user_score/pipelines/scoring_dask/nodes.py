@@ -131,7 +131,7 @@ def score_day_on_dask(
             for part, offset in zip(parts, offsets, strict=True)
         ]
         results = [future.result() for future in scored]
-    return _assemble(results, model, run_date, params)
+    return _assemble(results, run_date)
 
 
 def _duplicated_ids(day: Any) -> pd.Index:
@@ -155,7 +155,7 @@ def score_partition(
 
 
 def _assemble(
-    results: list[dict[str, Any]], model: Any, run_date: RunDate, params: ScoringParams
+    results: list[dict[str, Any]], run_date: RunDate
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The day's outputs from its partitions' (in file order), summarised by ``DayTally``."""
     tally = DayTally()
